@@ -1,0 +1,97 @@
+package mcl.graph;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import mcl.onnx.OnnxProto.GraphProto;
+import mcl.onnx.OnnxProto.ModelProto;
+import mcl.onnx.OnnxProto.NodeProto;
+import mcl.onnx.OnnxProto.OperatorSetIdProto;
+import mcl.onnx.OnnxProto.TensorProto;
+import mcl.onnx.OnnxProto.TensorShapeProto;
+import mcl.onnx.OnnxProto.TypeProto;
+import mcl.onnx.OnnxProto.ValueInfoProto;
+
+/**
+ * Writes a {@link Graph} as an ONNX model (IR 8, opset {@link Graph#OPSET}, default domain).
+ * Parameters read by some node become graph inputs, or initializers when a value is given in
+ * {@code embedded} (inference/export graphs).
+ */
+public final class OnnxExport {
+    public static final long IR_VERSION = 8;
+
+    private OnnxExport() { }
+
+    /** Params are inputs (the training layout: the runtime owns and feeds the weights). */
+    public static ModelProto toModel(Graph g) {
+        return toModel(g, Map.of());
+    }
+
+    public static ModelProto toModel(Graph g, Map<String, float[]> embedded) {
+        GraphProto.Builder gp = GraphProto.newBuilder().setName(g.name());
+        for (Tensor t : g.inputs()) gp.addInput(valueInfo(t));
+        for (Param p : usedParams(g)) {
+            float[] v = embedded.get(p.name());
+            if (v == null) {
+                gp.addInput(valueInfo(p.tensor()));
+            } else {
+                if (v.length != p.numel()) throw new IllegalArgumentException("value for " + p.name() + " has " + v.length + " elements, shape needs " + p.numel());
+                gp.addInitializer(tensorProto(p.name(), DType.FLOAT, p.shape(), v));
+            }
+        }
+        for (Graph.Constant c : g.constants()) {
+            gp.addInitializer(tensorProto(c.tensor().name(), c.tensor().dtype(), c.tensor().shape(), c.data()));
+        }
+        for (Node n : g.nodes()) gp.addNode(nodeProto(n));
+        for (Tensor t : g.outputs().values()) gp.addOutput(valueInfo(t));
+        return ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("mcl")
+                .setProducerVersion("0.1")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(Graph.OPSET))
+                .setGraph(gp)
+                .build();
+    }
+
+    /** Parameters some node reads, in declaration order. */
+    public static List<Param> usedParams(Graph g) {
+        Set<Tensor> read = new LinkedHashSet<>();
+        for (Node n : g.nodes()) read.addAll(n.inputs());
+        return g.params().stream().filter(p -> read.contains(p.tensor())).toList();
+    }
+
+    static NodeProto nodeProto(Node n) {
+        NodeProto.Builder b = NodeProto.newBuilder().setOpType(n.op().onnxName).setName(n.name());
+        for (Tensor t : n.inputs()) b.addInput(t == null ? "" : t.name());
+        for (Tensor t : n.outputs()) b.addOutput(t.name());
+        n.attrs().writeTo(b);
+        return b.build();
+    }
+
+    static ValueInfoProto valueInfo(Tensor t) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (long d : t.shape()) shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        TypeProto type = TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(t.dtype().onnxCode).setShape(shape))
+                .build();
+        return ValueInfoProto.newBuilder().setName(t.name()).setType(type).build();
+    }
+
+    static TensorProto tensorProto(String name, DType dtype, long[] shape, Object data) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(dtype.onnxCode);
+        for (long d : shape) b.addDims(d);
+        int n = java.lang.reflect.Array.getLength(data);
+        ByteBuffer buf = ByteBuffer.allocate(n * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case FLOAT -> buf.asFloatBuffer().put((float[]) data);
+            case DOUBLE -> buf.asDoubleBuffer().put((double[]) data);
+            case INT64 -> buf.asLongBuffer().put((long[]) data);
+            default -> throw new IllegalArgumentException("no initializer encoding for " + dtype);
+        }
+        return b.setRawData(ByteString.copyFrom(buf.array())).build();
+    }
+}

@@ -1,0 +1,32 @@
+package mcl.graph;
+
+/**
+ * The closed set of ONNX operators (default domain, opset {@link Graph#OPSET}) that the builder
+ * emits. Each op is created by one typed method in {@code mcl.graph.ops}, which also holds its
+ * shape rule.
+ */
+public enum Op {
+    // elementwise (mcl.graph.ops.Elementwise)
+    ADD("Add"), SUB("Sub"), MUL("Mul"), DIV("Div"), NEG("Neg"), RELU("Relu"), SQRT("Sqrt"),
+    RECIPROCAL("Reciprocal"), EXP("Exp"), LOG("Log"), MAX("Max"), WHERE("Where"), GREATER("Greater"),
+    EQUAL("Equal"), CAST("Cast"), IDENTITY("Identity"),
+    // reductions (mcl.graph.ops.Reduce)
+    REDUCE_MEAN("ReduceMean"), REDUCE_SUM("ReduceSum"), REDUCE_MAX("ReduceMax"),
+    // linear algebra (mcl.graph.ops.Linalg)
+    MATMUL("MatMul"), GEMM("Gemm"),
+    // data movement (mcl.graph.ops.Movement)
+    RESHAPE("Reshape"), TRANSPOSE("Transpose"), SLICE("Slice"), CONCAT("Concat"), EXPAND("Expand"),
+    PAD("Pad"), GATHER_ELEMENTS("GatherElements"), SCATTER_ELEMENTS("ScatterElements"), RESIZE("Resize"),
+    // convolution and pooling (mcl.graph.ops.ConvPool)
+    CONV("Conv"), CONV_TRANSPOSE("ConvTranspose"), MAX_POOL("MaxPool"), AVERAGE_POOL("AveragePool"),
+    GLOBAL_AVERAGE_POOL("GlobalAveragePool"),
+    // normalisation and softmax (mcl.graph.ops.Norm)
+    BATCH_NORM("BatchNormalization"), SOFTMAX("Softmax"), LOG_SOFTMAX("LogSoftmax");
+
+    /** The ONNX op_type. */
+    public final String onnxName;
+
+    Op(String onnxName) {
+        this.onnxName = onnxName;
+    }
+}

@@ -1,0 +1,147 @@
+package mcl.graph.nn;
+
+import static mcl.graph.ops.Elementwise.add;
+import static mcl.graph.ops.Elementwise.addScalar;
+import static mcl.graph.ops.Elementwise.div;
+import static mcl.graph.ops.Elementwise.max;
+import static mcl.graph.ops.Elementwise.mul;
+import static mcl.graph.ops.Elementwise.neg;
+import static mcl.graph.ops.Elementwise.reciprocal;
+import static mcl.graph.ops.Elementwise.sqrt;
+import static mcl.graph.ops.Elementwise.sub;
+
+import mcl.graph.DType;
+import mcl.graph.Graph;
+import mcl.graph.Param.Role;
+import mcl.graph.ShapeException;
+import mcl.graph.Tensor;
+import mcl.graph.init.Init;
+import mcl.graph.ops.ConvPool;
+import mcl.graph.ops.Elementwise;
+import mcl.graph.ops.Linalg;
+import mcl.graph.ops.Movement;
+import mcl.graph.ops.Norm;
+import mcl.graph.ops.Reduce;
+
+/**
+ * The layer library: layers that declare their parameters under a name (torch module names such
+ * as "conv1" or "downsample.0") and compose the basic ops. Composites need no gradient rule of
+ * their own.
+ */
+public final class Nn {
+    public static final float BN_EPS = 1e-5f;
+
+    private final Graph g;
+    private final BnMode bnMode;
+
+    public Nn(Graph g, BnMode bnMode) {
+        this.g = g;
+        this.bnMode = bnMode;
+    }
+
+    public Graph graph() { return g; }
+
+    public BnMode bnMode() { return bnMode; }
+
+    /** Conv2d without bias (torchvision's ResNet/FPN convention), "name.weight" [out, in, k, k]. */
+    public Tensor conv2d(String name, Tensor x, int outChannels, int k, int stride, int pad, Init init) {
+        try (var s = g.scope(name)) {
+            Tensor w = g.param("weight", init, Role.TRAINABLE, outChannels, x.dim(1), k, k);
+            return ConvPool.conv(x, w, null, stride, pad, 1);
+        }
+    }
+
+    /** BatchNorm2d over [N, C, H, W]: params weight, bias; buffers running_mean, running_var. */
+    public Tensor batchNorm2d(String name, Tensor x) {
+        if (x.rank() != 4) throw new ShapeException("batchNorm2d '" + g.qualified(name) + "' needs [N,C,H,W], got " + x.describe());
+        return batchNorm(name, x, true, new int[] {0, 2, 3});
+    }
+
+    /** BatchNorm1d over [N, C]; {@code affine=false} has no weight and bias. */
+    public Tensor batchNorm1d(String name, Tensor x, boolean affine) {
+        if (x.rank() != 2) throw new ShapeException("batchNorm1d '" + g.qualified(name) + "' needs [N,C], got " + x.describe());
+        return batchNorm(name, x, affine, new int[] {0});
+    }
+
+    private Tensor batchNorm(String name, Tensor x, boolean affine, int[] axes) {
+        long c = x.dim(1);
+        try (var s = g.scope(name)) {
+            Tensor weight = affine ? g.param("weight", Init.ONES, Role.TRAINABLE, c) : null;
+            Tensor bias = affine ? g.param("bias", Init.ZEROS, Role.TRAINABLE, c) : null;
+            Tensor runMean = g.param("running_mean", Init.ZEROS, Role.BUFFER, c);
+            Tensor runVar = g.param("running_var", Init.ONES, Role.BUFFER, c);
+            if (bnMode == BnMode.EVAL) {
+                if (!affine) {
+                    weight = g.constant(ones((int) c), c);
+                    bias = g.constant(new float[(int) c], c);
+                }
+                return Norm.batchNormInference(x, weight, bias, runMean, runVar, BN_EPS);
+            }
+            long[] bshape = x.rank() == 4 ? new long[] {1, c, 1, 1} : new long[] {1, c};
+            Tensor mean = Reduce.mean(x, true, axes);
+            Tensor centred = sub(x, mean);
+            Tensor var = Reduce.mean(mul(centred, centred), true, axes);
+            Tensor inv = reciprocal(sqrt(addScalar(var, BN_EPS)));
+            Tensor scale = affine ? mul(inv, Movement.reshape(weight, bshape)) : inv;
+            Tensor y = mul(centred, scale);
+            if (affine) y = add(y, Movement.reshape(bias, bshape));
+            g.output(g.qualified("batch_mean"), Movement.reshape(mean, c));
+            g.output(g.qualified("batch_var"), Movement.reshape(var, c));
+            return y;
+        }
+    }
+
+    public Tensor relu(Tensor x) { return Elementwise.relu(x); }
+
+    public Tensor maxPool(Tensor x, int k, int stride, int pad) { return ConvPool.maxPool(x, k, stride, pad).values(); }
+
+    /** Nearest-neighbour 2x upsampling (FPN top-down path). */
+    public Tensor upsample2x(Tensor x) { return Movement.upsampleNearest(x, 2); }
+
+    /** [N,C,H,W] -> [N,C]. */
+    public Tensor globalAvgPool(Tensor x) { return Movement.flatten(ConvPool.globalAveragePool(x)); }
+
+    /** Mean over each non-overlapping w x w window: [N,C,H,W] -> [N,C,H/w,W/w]. */
+    public Tensor windowAvgPool(Tensor x, int w) {
+        if (x.dim(2) % w != 0 || x.dim(3) % w != 0) throw new ShapeException("windowAvgPool: " + x.describe() + " is not a whole number of " + w + "x" + w + " windows");
+        return ConvPool.averagePool(x, w, w);
+    }
+
+    /** Linear layer y = x W^T + b: "name.weight" [out, in], "name.bias" [out] (PyTorch default init). */
+    public Tensor linear(String name, Tensor x, int out, boolean bias, Init weightInit, Init biasInit) {
+        if (x.rank() != 2) throw new ShapeException("linear '" + g.qualified(name) + "' needs [N, in], got " + x.describe());
+        try (var s = g.scope(name)) {
+            Tensor w = g.param("weight", weightInit, Role.TRAINABLE, out, x.dim(1));
+            Tensor b = bias ? g.param("bias", biasInit, Role.TRAINABLE, out) : null;
+            return Linalg.gemm(x, w, b, false, true);
+        }
+    }
+
+    public Tensor flatten(Tensor x) { return Movement.flatten(x); }
+
+    public Tensor matmul(Tensor a, Tensor b) { return Linalg.matmul(a, b); }
+
+    /** x / max(||x||_2, eps) along axis 1, as torch.nn.functional.normalize. */
+    public Tensor l2Normalize(Tensor x) {
+        Tensor norm = sqrt(Reduce.sum(mul(x, x), true, 1));
+        return div(x, max(norm, g.scalar(1e-12, x.dtype())));
+    }
+
+    public Tensor logSoftmax(Tensor x) { return Norm.logSoftmax(x, 1); }
+
+    /** Mean cross-entropy of logits [N, K] against integer labels [N] (torch F.cross_entropy). */
+    public Tensor crossEntropy(Tensor logits, Tensor labels) {
+        if (logits.rank() != 2 || labels.rank() != 1 || labels.dtype() != DType.INT64 || labels.dim(0) != logits.dim(0)) {
+            throw new ShapeException("crossEntropy needs logits [N,K] and int64 labels [N], got " + logits.describe() + " and " + labels.describe());
+        }
+        Tensor logp = logSoftmax(logits);
+        Tensor picked = Movement.gatherElements(logp, Movement.reshape(labels, labels.dim(0), 1), 1);
+        return neg(Reduce.mean(Movement.reshape(picked, 1, labels.dim(0)), false, 0, 1));
+    }
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
+    }
+}
