@@ -150,7 +150,8 @@ public final class Graph {
         String prefix = scopes.isEmpty() ? "" : String.join(".", scopes) + "/";
         String base = prefix + op.onnxName;
         int k = counters.merge(base, 1, Integer::sum) - 1;
-        Node node = new Node(op, claim(base + "_" + k), in, attrs);
+        // Node names live in their own namespace (unique by the counter); value names are claimed.
+        Node node = new Node(op, base + "_" + k, in, attrs);
         List<Tensor> outTensors = new ArrayList<>();
         for (int i = 0; i < outs.length; i++) {
             String tn = outs.length == 1 ? node.name() : node.name() + ":" + i;
@@ -166,7 +167,7 @@ public final class Graph {
         if (outputs.containsKey(outputName)) throw new IllegalArgumentException("output '" + outputName + "' declared twice");
         Tensor named = t;
         if (!t.name().equals(outputName)) {
-            Node id = new Node(Op.IDENTITY, claim(outputName + "/Identity"), List.of(t), Attrs.NONE);
+            Node id = new Node(Op.IDENTITY, outputName + "/Identity", List.of(t), Attrs.NONE);
             named = new Tensor(this, claim(outputName), t.dtype(), t.shape(), id);
             id.setOutputs(List.of(named));
             nodes.add(id);

@@ -1,0 +1,40 @@
+package mcl.graphs;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import mcl.graph.Param;
+import mcl.graph.init.Initializer;
+import mcl.tensors.HostTensor;
+
+/**
+ * Weights for parity tests: the real initialisers for convs and linears, and random (not the
+ * trivial 1/0) values for every norm parameter and running statistic, so that a swapped or
+ * ignored BN tensor changes the result.
+ */
+final class TestWeights {
+    private TestWeights() { }
+
+    static Map<String, HostTensor> random(List<Param> params, long seed) {
+        Map<String, float[]> init = Initializer.initialise(params, seed);
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Param p : params) {
+            float[] v = init.get(p.name());
+            SplittableRandom rng = Initializer.streamFor(seed + 1, p.name());
+            String n = p.name();
+            if (n.endsWith("running_var")) v = uniform(rng, v.length, 0.5, 1.5);
+            else if (n.endsWith("running_mean")) v = uniform(rng, v.length, -0.2, 0.2);
+            else if (p.shape().length == 1 && n.endsWith("weight")) v = uniform(rng, v.length, 0.5, 1.5);
+            else if (p.shape().length == 1 && n.endsWith("bias")) v = uniform(rng, v.length, -0.2, 0.2);
+            out.put(n, HostTensor.of(v, p.shape()));
+        }
+        return out;
+    }
+
+    static float[] uniform(SplittableRandom rng, int n, double lo, double hi) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (lo + (hi - lo) * rng.nextDouble());
+        return a;
+    }
+}
