@@ -32,6 +32,7 @@ public final class Graph {
     private final Map<String, Tensor> outputs = new LinkedHashMap<>();
     private final Map<String, Integer> counters = new HashMap<>();
     private final java.util.Set<String> names = new java.util.HashSet<>();
+    private final Map<Tensor, CustomGradient> customGradients = new HashMap<>();
 
     /** A constant baked into the graph; {@code data} is float[], double[] or long[]. */
     public record Constant(Tensor tensor, Object data) { }
@@ -175,6 +176,26 @@ public final class Graph {
         outputs.put(outputName, named);
         return named;
     }
+
+    // ---- custom gradients ---------------------------------------------------------------
+
+    /**
+     * The closed-form backward of a composite (e.g. training-mode batch norm): autodiff uses it for
+     * {@code output} instead of differentiating the composite's elementary nodes one by one.
+     */
+    public interface CustomGradient {
+        /** The composite's differentiable inputs, in the order {@link #backward} returns their gradients. */
+        List<Tensor> inputs();
+
+        /** Gradients of the inputs (null = none) given the gradient of the output. */
+        List<Tensor> backward(Tensor outputGrad);
+    }
+
+    public void customGradient(Tensor output, CustomGradient rule) {
+        if (customGradients.put(output, rule) != null) throw new IllegalArgumentException(output + " already has a custom gradient");
+    }
+
+    public CustomGradient customGradientOf(Tensor output) { return customGradients.get(output); }
 
     // ---- views --------------------------------------------------------------------------
 

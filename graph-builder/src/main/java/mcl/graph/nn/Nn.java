@@ -87,6 +87,7 @@ public final class Nn {
             if (affine) y = add(y, Movement.reshape(bias, bshape));
             g.output(g.qualified("batch_mean"), Movement.reshape(mean, c));
             g.output(g.qualified("batch_var"), Movement.reshape(var, c));
+            g.customGradient(y, new BatchNormTrainGrad(x, weight, bias, centred, inv, scale, axes));
             return y;
         }
     }

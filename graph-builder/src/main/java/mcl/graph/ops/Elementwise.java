@@ -37,6 +37,16 @@ public final class Elementwise {
 
     public static Tensor identity(Tensor x) { return unary(Op.IDENTITY, x); }
 
+    /** Marks an Identity whose output passes no gradient back (the target side of a loss). */
+    public record StopGradient() implements Attrs {
+        public void writeTo(mcl.onnx.OnnxProto.NodeProto.Builder n) { }
+    }
+
+    /** x, but autodiff sends no gradient through it. */
+    public static Tensor stopGradient(Tensor x) {
+        return x.graph().node(Op.IDENTITY, List.of(x), new StopGradient(), new Graph.Out(x.dtype(), x.shape())).output(0);
+    }
+
     /** x * c for a scalar constant c of x's type. */
     public static Tensor scale(Tensor x, double c) { return mul(x, x.graph().scalar(c, x.dtype())); }
 
@@ -82,5 +92,34 @@ public final class Elementwise {
         long[] s = Shapes.broadcast(a.shape(), b.shape());
         if (s == null) throw Check.fail(op, "shapes do not broadcast", a, b);
         return a.graph().node(op, List.of(a, b), Attrs.NONE, new Graph.Out(DType.BOOL, s)).output(0);
+    }
+
+    // ---- gradients: one entry per input, null where none flows ------------------------------
+
+    /** Gradient rule of every elementwise op; reads forward outputs instead of recomputing them. */
+    public static List<Tensor> backward(mcl.graph.Node n, Tensor gy) {
+        List<Tensor> in = n.inputs();
+        Tensor out = n.output(0);
+        Tensor zero = gy.graph().scalar(0, gy.dtype());
+        return switch (n.op()) {
+            case ADD -> List.of(gy, gy);
+            case SUB -> List.of(gy, neg(gy));
+            case MUL -> List.of(mul(gy, in.get(1)), mul(gy, in.get(0)));
+            case DIV -> List.of(div(gy, in.get(1)), neg(mul(gy, div(out, in.get(1)))));
+            case NEG -> List.of(neg(gy));
+            case RELU -> List.of(where(greater(out, zero), gy, zero));
+            case SQRT -> List.of(div(scale(gy, 0.5), out));
+            case RECIPROCAL -> List.of(neg(mul(gy, mul(out, out))));
+            case EXP -> List.of(mul(gy, out));
+            case LOG -> List.of(div(gy, in.get(0)));
+            // Ties go to the first operand, like torch.clamp_min(x, c) for Max(x, c).
+            case MAX -> {
+                Tensor secondWins = greater(in.get(1), in.get(0));
+                yield List.of(where(secondWins, zero, gy), where(secondWins, gy, zero));
+            }
+            case WHERE -> java.util.Arrays.asList(null, where(in.get(0), gy, zero), where(in.get(0), zero, gy));
+            case IDENTITY -> n.attrs() instanceof StopGradient ? java.util.Collections.singletonList(null) : List.of(gy);
+            default -> throw new IllegalArgumentException("no elementwise gradient for " + n.op());
+        };
     }
 }

@@ -56,4 +56,21 @@ public final class Linalg {
         }
         return a.graph().node(Op.GEMM, in, new GemmAttrs(transA, transB, 1f, 1f), new Graph.Out(a.dtype(), new long[] {m, n})).output(0);
     }
+
+    /** Gradients of MatMul (batched, broadcast dims are summed by the engine) and Gemm. */
+    public static List<Tensor> backward(mcl.graph.Node n, Tensor gy) {
+        Tensor a = n.inputs().get(0);
+        Tensor b = n.inputs().get(1);
+        if (n.op() == Op.MATMUL) {
+            return List.of(matmul(gy, Movement.transposeLast2(b)), matmul(Movement.transposeLast2(a), gy));
+        }
+        GemmAttrs at = n.attrs(GemmAttrs.class);
+        if (at.alpha() != 1f || at.beta() != 1f) throw new IllegalArgumentException("Gemm gradient assumes alpha = beta = 1");
+        // Y = op(A) op(B) + C. Each product is one Gemm with transpose flags, never an explicit Transpose.
+        Tensor da = at.transA() ? gemm(b, gy, null, at.transB(), true) : gemm(gy, b, null, false, !at.transB());
+        Tensor db = at.transB() ? gemm(gy, a, null, true, at.transA()) : gemm(a, gy, null, !at.transA(), false);
+        List<Tensor> out = new ArrayList<>(List.of(da, db));
+        if (n.inputs().size() == 3) out.add(gy);
+        return out;
+    }
 }

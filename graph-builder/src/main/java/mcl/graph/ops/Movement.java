@@ -76,8 +76,33 @@ public final class Movement {
         }
         Graph g = x.graph();
         long[] axl = Arrays.stream(ax).asLongStream().toArray();
-        return g.node(Op.SLICE, List.of(x, g.ints(starts), g.ints(ends), g.ints(axl), g.ints(steps)), Attrs.NONE,
-                new Graph.Out(x.dtype(), out)).output(0);
+        long[] begin = new long[ax.length];
+        for (int i = 0; i < ax.length; i++) begin[i] = clamp(starts[i] < 0 ? starts[i] + x.dim(ax[i]) : starts[i], x.dim(ax[i]));
+        return g.node(Op.SLICE, List.of(x, g.ints(starts), g.ints(ends), g.ints(axl), g.ints(steps)),
+                new SliceInfo(ax, begin, steps.clone(), false), new Graph.Out(x.dtype(), out)).output(0);
+    }
+
+    /**
+     * What a Slice selected, resolved at build time (ONNX takes it as inputs, so nothing is written):
+     * the first index and the step per axis, or a full reversal of the axes.
+     */
+    public record SliceInfo(int[] axes, long[] begin, long[] steps, boolean flip) implements Attrs {
+        public void writeTo(NodeProto.Builder n) { }
+    }
+
+    /** Reverses {@code axes} (a Slice with step -1), e.g. to flip a conv kernel spatially. */
+    public static Tensor flip(Tensor x, int... axes) {
+        int[] ax = Check.normAxes(Op.SLICE, axes, x.rank(), x);
+        long[] starts = new long[ax.length];
+        long[] ends = new long[ax.length];
+        long[] steps = new long[ax.length];
+        java.util.Arrays.fill(starts, -1);
+        java.util.Arrays.fill(ends, Long.MIN_VALUE);
+        java.util.Arrays.fill(steps, -1);
+        Graph g = x.graph();
+        long[] axl = Arrays.stream(ax).asLongStream().toArray();
+        return g.node(Op.SLICE, List.of(x, g.ints(starts), g.ints(ends), g.ints(axl), g.ints(steps)),
+                new SliceInfo(ax, starts, steps, true), new Graph.Out(x.dtype(), x.shape())).output(0);
     }
 
     /** x[..., start:end, ...] along one axis. */
@@ -125,7 +150,12 @@ public final class Movement {
             if (pads[i] < 0 || pads[i + x.rank()] < 0) throw Check.fail(Op.PAD, "negative pads are not offered", x);
             out[i] += pads[i] + pads[i + x.rank()];
         }
-        return x.graph().node(Op.PAD, List.of(x, x.graph().ints(pads)), Attrs.NONE, new Graph.Out(x.dtype(), out)).output(0);
+        return x.graph().node(Op.PAD, List.of(x, x.graph().ints(pads)), new PadInfo(pads.clone()), new Graph.Out(x.dtype(), out)).output(0);
+    }
+
+    /** The pads of a Pad node (an input in ONNX, kept here for the gradient rule). */
+    public record PadInfo(long[] pads) implements Attrs {
+        public void writeTo(NodeProto.Builder n) { }
     }
 
     /** out[i][j] = x[i][index[i][j]] along {@code axis} (index int64, same rank as x). */
@@ -158,7 +188,8 @@ public final class Movement {
                 new Graph.Out(data.dtype(), data.shape())).output(0);
     }
 
-    public record ResizeAttrs() implements Attrs {
+    /** Nearest resize by an integer factor (the scales input carries it in ONNX). */
+    public record ResizeAttrs(int factor) implements Attrs {
         public void writeTo(NodeProto.Builder n) {
             n.addAttribute(Attrs.s("mode", "nearest"));
             n.addAttribute(Attrs.s("coordinate_transformation_mode", "asymmetric"));
@@ -178,6 +209,76 @@ public final class Movement {
         in.add(null); // roi: unused
         in.add(g.constant(new float[] {1, 1, factor, factor}, 4));
         long[] out = {x.dim(0), x.dim(1), x.dim(2) * factor, x.dim(3) * factor};
-        return g.node(Op.RESIZE, in, new ResizeAttrs(), new Graph.Out(x.dtype(), out)).output(0);
+        return g.node(Op.RESIZE, in, new ResizeAttrs(factor), new Graph.Out(x.dtype(), out)).output(0);
+    }
+
+    // ---- gradients ------------------------------------------------------------------------
+
+    /** Gradient rules of the movement ops; index-like inputs get null. */
+    public static List<Tensor> backward(mcl.graph.Node n, Tensor gy) {
+        Tensor x = n.inputs().get(0);
+        List<Tensor> out = new ArrayList<>();
+        switch (n.op()) {
+            case RESHAPE -> out.add(reshape(gy, x.shape()));
+            case TRANSPOSE -> {
+                int[] p = n.attrs(TransposeAttrs.class).perm();
+                int[] inv = new int[p.length];
+                for (int i = 0; i < p.length; i++) inv[p[i]] = i;
+                out.add(transpose(gy, inv));
+            }
+            case SLICE -> out.add(sliceBackward(n.attrs(SliceInfo.class), x, gy));
+            case CONCAT -> {
+                int axis = n.attrs(AxisAttrs.class).axis();
+                long at = 0;
+                for (Tensor in : n.inputs()) {
+                    out.add(slice(gy, axis, at, at + in.dim(axis)));
+                    at += in.dim(axis);
+                }
+                return out;
+            }
+            case EXPAND -> out.add(gy); // the engine sums it back to x's shape
+            case PAD -> {
+                long[] pads = n.attrs(PadInfo.class).pads();
+                int r = x.rank();
+                long[] starts = new long[r];
+                long[] ends = new long[r];
+                int[] axes = new int[r];
+                long[] steps = new long[r];
+                for (int i = 0; i < r; i++) {
+                    starts[i] = pads[i];
+                    ends[i] = pads[i] + x.dim(i);
+                    axes[i] = i;
+                    steps[i] = 1;
+                }
+                out.add(slice(gy, starts, ends, axes, steps));
+            }
+            case GATHER_ELEMENTS -> out.add(scatterAdd(zerosLike(x), n.inputs().get(1), gy, n.attrs(AxisAttrs.class).axis()));
+            case RESIZE -> {
+                // Nearest upsampling by f copies each pixel into an f x f block; its gradient sums the block.
+                int f = n.attrs(ResizeAttrs.class).factor();
+                Tensor blocks = reshape(gy, x.dim(0), x.dim(1), x.dim(2), f, x.dim(3), f);
+                out.add(Reduce.sum(blocks, false, 3, 5));
+            }
+            default -> throw new IllegalArgumentException("no movement gradient for " + n.op());
+        }
+        while (out.size() < n.inputs().size()) out.add(null);
+        return out;
+    }
+
+    private static Tensor sliceBackward(SliceInfo info, Tensor x, Tensor gy) {
+        if (info.flip()) return flip(gy, info.axes());
+        long[] pads = new long[2 * x.rank()];
+        for (int i = 0; i < info.axes().length; i++) {
+            if (info.steps()[i] != 1) throw new IllegalArgumentException("Slice gradient supports unit steps and flips only; got step " + info.steps()[i]);
+            int a = info.axes()[i];
+            pads[a] = info.begin()[i];
+            pads[a + x.rank()] = x.dim(a) - info.begin()[i] - gy.dim(a);
+        }
+        return pad(gy, pads);
+    }
+
+    /** A zero tensor shaped like x (a broadcast scalar, so nothing large is stored in the model). */
+    public static Tensor zerosLike(Tensor x) {
+        return expand(x.graph().scalar(0, x.dtype()), x.shape());
     }
 }

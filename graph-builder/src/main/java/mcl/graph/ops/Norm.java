@@ -35,4 +35,43 @@ public final class Norm {
         int a = Check.normAxes(op, new int[] {axis}, x.rank(), x)[0];
         return x.graph().node(op, List.of(x), new Movement.AxisAttrs(a), new Graph.Out(x.dtype(), x.shape())).output(0);
     }
+
+    // ---- gradients ------------------------------------------------------------------------
+
+    public static List<Tensor> backward(mcl.graph.Node n, Tensor gy) {
+        Tensor y = n.output(0);
+        return switch (n.op()) {
+            case SOFTMAX -> {
+                int axis = n.attrs(Movement.AxisAttrs.class).axis();
+                Tensor dot = Reduce.sum(Elementwise.mul(gy, y), true, axis);
+                yield List.of(Elementwise.mul(y, Elementwise.sub(gy, dot)));
+            }
+            case LOG_SOFTMAX -> {
+                int axis = n.attrs(Movement.AxisAttrs.class).axis();
+                Tensor total = Reduce.sum(gy, true, axis);
+                yield List.of(Elementwise.sub(gy, Elementwise.mul(Elementwise.exp(y), total)));
+            }
+            case BATCH_NORM -> batchNormInferenceGrad(n, gy);
+            default -> throw new IllegalArgumentException("no norm gradient for " + n.op());
+        };
+    }
+
+    /** Inference-mode BN is affine per channel: running statistics are constants (no gradient). */
+    private static List<Tensor> batchNormInferenceGrad(mcl.graph.Node n, Tensor gy) {
+        List<Tensor> in = n.inputs();
+        Tensor x = in.get(0);
+        long c = x.dim(1);
+        long[] bshape = new long[x.rank()];
+        java.util.Arrays.fill(bshape, 1);
+        bshape[1] = c;
+        int[] axes = new int[x.rank() - 1];
+        for (int i = 0, j = 0; i < x.rank(); i++) if (i != 1) axes[j++] = i;
+        float eps = n.attrs(BatchNormAttrs.class).epsilon();
+        Tensor invStd = Elementwise.reciprocal(Elementwise.sqrt(Elementwise.addScalar(in.get(4), eps)));
+        Tensor xhat = Elementwise.mul(Elementwise.sub(x, Movement.reshape(in.get(3), bshape)), Movement.reshape(invStd, bshape));
+        Tensor dx = Elementwise.mul(gy, Movement.reshape(Elementwise.mul(in.get(1), invStd), bshape));
+        Tensor dScale = Reduce.sum(Elementwise.mul(gy, xhat), false, axes);
+        Tensor dBias = Reduce.sum(gy, false, axes);
+        return java.util.Arrays.asList(dx, dScale, dBias, null, null);
+    }
 }

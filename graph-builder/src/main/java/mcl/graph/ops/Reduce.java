@@ -53,4 +53,21 @@ public final class Reduce {
         List<Tensor> in = attr ? List.of(x) : List.of(x, x.graph().ints(Arrays.stream(ax).asLongStream().toArray()));
         return x.graph().node(op, in, new ReduceAttrs(ax, keepdims, attr), new Graph.Out(x.dtype(), out)).output(0);
     }
+
+    /** Gradient of ReduceMean / ReduceSum: the output gradient spread back over the reduced axes. */
+    public static List<Tensor> backward(mcl.graph.Node n, Tensor gy) {
+        Tensor x = n.inputs().get(0);
+        ReduceAttrs a = n.attrs(ReduceAttrs.class);
+        Tensor spread = Movement.expand(Movement.reshape(gy, reducedShape(x.shape(), a.axes(), true)), x.shape());
+        List<Tensor> none = n.inputs().size() == 2 ? java.util.Collections.singletonList(null) : List.of();
+        Tensor dx = switch (n.op()) {
+            case REDUCE_SUM -> spread;
+            case REDUCE_MEAN -> Elementwise.scale(spread, (double) gy.numel() / x.numel());
+            default -> throw new IllegalArgumentException("no reduction gradient for " + n.op());
+        };
+        List<Tensor> out = new java.util.ArrayList<>();
+        out.add(dx);
+        out.addAll(none);
+        return out;
+    }
 }
