@@ -54,18 +54,29 @@ public final class GradCheck {
         Tensor prod = Elementwise.mul(y, rt);
         Tensor loss = all.length == 0 ? prod : Reduce.sum(prod, false, all);
         g.output("loss", loss);
-        Map<Tensor, Tensor> grads = Autodiff.gradients(loss, xs);
-        for (int i = 0; i < xs.size(); i++) g.output("grad" + i, grads.get(xs.get(i)));
+        // Parameters the function declares (e.g. BN gamma/beta) are checked like inputs.
+        List<Tensor> wrt = new ArrayList<>(xs);
+        List<String> names = new ArrayList<>();
+        List<long[]> allShapes = new ArrayList<>(List.of(shapes));
+        for (int i = 0; i < xs.size(); i++) names.add("x" + i);
+        for (var p : OnnxExport.usedParams(g)) {
+            wrt.add(p.tensor());
+            names.add(p.name());
+            allShapes.add(p.shape());
+        }
+        Map<Tensor, Tensor> grads = Autodiff.gradients(loss, wrt);
+        for (int i = 0; i < wrt.size(); i++) g.output("grad" + i, grads.get(wrt.get(i)));
         byte[] model = OnnxExport.toModel(g).toByteArray();
 
         List<double[]> in = new ArrayList<>();
-        for (int i = 0; i < shapes.length; i++) {
-            double[] v = values != null && i < values.size() && values.get(i) != null ? values.get(i) : uniform(rng, (int) xs.get(i).numel(), -1, 1);
+        for (int i = 0; i < wrt.size(); i++) {
+            double[] v = values != null && i < values.size() && values.get(i) != null ? values.get(i)
+                    : i < xs.size() ? uniform(rng, (int) wrt.get(i).numel(), -1, 1) : uniform(rng, (int) wrt.get(i).numel(), 0.5, 1.5);
             in.add(v.clone());
         }
-        try (Runner run = new Runner(model, spec.dtype(), shapes)) {
+        try (Runner run = new Runner(model, spec.dtype(), names, allShapes.toArray(new long[0][]))) {
             Map<String, double[]> base = run.run(in);
-            for (int i = 0; i < shapes.length; i++) {
+            for (int i = 0; i < wrt.size(); i++) {
                 double[] analytic = base.get("grad" + i);
                 for (int p = 0; p < spec.probes(); p++) {
                     int k = rng.nextInt(analytic.length);
@@ -77,8 +88,8 @@ public final class GradCheck {
                     in.get(i)[k] = keep;
                     double numeric = (lp - lm) / (2 * spec.h());
                     double err = Math.abs(numeric - analytic[k]) / Math.max(1.0, Math.abs(numeric));
-                    assertTrue(err <= spec.tol(), String.format("%s: d loss/d x%d[%d]: autodiff %.8g, finite difference %.8g (err %.3g > %.1g)",
-                            what, i, k, analytic[k], numeric, err, spec.tol()));
+                    assertTrue(err <= spec.tol(), String.format("%s: d loss/d %s[%d]: autodiff %.8g, finite difference %.8g (err %.3g > %.1g)",
+                            what, names.get(i), k, analytic[k], numeric, err, spec.tol()));
                 }
             }
         }
@@ -102,10 +113,12 @@ public final class GradCheck {
         private final OrtSession session;
         private final DType dtype;
         private final long[][] shapes;
+        private final List<String> names;
 
-        Runner(byte[] model, DType dtype, long[][] shapes) {
+        Runner(byte[] model, DType dtype, List<String> names, long[][] shapes) {
             this.dtype = dtype;
             this.shapes = shapes;
+            this.names = names;
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
                 o.setIntraOpNumThreads(1);
                 session = env.createSession(model, o);
@@ -118,7 +131,7 @@ public final class GradCheck {
             Map<String, OnnxTensor> feed = new HashMap<>();
             try {
                 for (int i = 0; i < inputs.size(); i++) {
-                    feed.put("x" + i, dtype == DType.DOUBLE
+                    feed.put(names.get(i), dtype == DType.DOUBLE
                             ? OnnxTensor.createTensor(env, DoubleBuffer.wrap(inputs.get(i)), shapes[i])
                             : OnnxTensor.createTensor(env, FloatBuffer.wrap(toFloat(inputs.get(i))), shapes[i]));
                 }
