@@ -46,10 +46,8 @@ if missing or unexpected:
     sys.exit(1)
 module.train(a.bn == "train")
 x = torch.from_numpy(read_safetensors(os.path.join(a.dir, "input.safetensors"))["images"])
-# The reference runs in float64, so the error measured is ours alone. Train-mode BN over few
-# samples amplifies float32 rounding in deep nets (ResNet-50: ~1.5e-4 at C5 for ANY float32
-# implementation, PyTorch's own included), so a tensor also passes when our error is within
-# 1.5x of PyTorch float32's own error on the same weights and input.
+# The reference runs in float64, so the error measured is ours alone; PyTorch float32's own
+# error is reported beside it.
 with torch.no_grad():
     ref32 = module(x)
     ref = module.double()(x.double())
@@ -58,7 +56,7 @@ report, torch32, ok = {}, {}, True
 for key, name in names.items():
     report[name] = rel_err(ours[name], ref[key].numpy())
     torch32[name] = rel_err(ref32[key].numpy(), ref[key].numpy())
-    ok &= report[name] <= max(a.tol, 1.5 * torch32[name])
+    ok &= report[name] <= a.tol
 print(json.dumps({"model": a.model, "bn": a.bn, "rel_err": report, "torch_f32_rel_err": torch32,
                   "worst": max(report.values()), "tol": a.tol, "reference": "float64"}))
 sys.exit(0 if ok else 1)

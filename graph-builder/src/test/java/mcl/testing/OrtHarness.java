@@ -22,6 +22,8 @@ public final class OrtHarness {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setIntraOpNumThreads(2);
+            String level = System.getenv("MCL_ORT_OPT");
+            if (level != null) opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(level));
             try (OrtSession s = env.createSession(model.toByteArray(), opts)) {
                 Map<String, OnnxTensor> feed = new HashMap<>();
                 try {

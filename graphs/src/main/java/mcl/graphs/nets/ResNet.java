@@ -47,6 +47,13 @@ public final class ResNet {
         return new ResNet(nn, variant).forward(images);
     }
 
+    /** One residual block on x (torchvision BasicBlock/Bottleneck), for tests and custom stacks. */
+    public static Tensor block(Nn nn, Block type, Tensor x, int planes, int stride) {
+        ResNet r = new ResNet(nn, type == Block.BASIC ? R18 : R50);
+        r.inplanes = (int) x.dim(1);
+        return type == Block.BASIC ? r.basicBlock(x, planes, stride) : r.bottleneck(x, planes, stride);
+    }
+
     public static Variant variant(String name) {
         return switch (name) {
             case "resnet18", "r18" -> R18;
