@@ -50,7 +50,7 @@ public final class Rng {
         long limit = Long.remainderUnsigned(-b, b); // 2^64 mod b
         while (true) {
             long r = nextLong();
-            if (Long.compareUnsigned(r, limit) >= 0 || limit == 0) return (int) Long.remainderUnsigned(r, b);
+            if (Long.compareUnsigned(r, limit) >= 0) return (int) Long.remainderUnsigned(r, b);
         }
     }
 
