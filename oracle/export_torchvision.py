@@ -16,7 +16,6 @@ import os
 import sys
 from collections import OrderedDict
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torchvision
