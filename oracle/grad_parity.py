@@ -4,8 +4,8 @@
   ours.safetensors     'loss' and 'grad.<name>' for every trainable parameter (and data input
                        where the model differentiates one)
 The loss is L = sum_o sum(out_o * R.<o>) for module models; 'l2_ce' is its own loss.
-ReLU kinks: see KinkReLU; where float64 pre-activations lie within float32 rounding of 0, the
-reference that takes either one-sided derivative there is accepted (greedy, 16 closest elements).
+ReLU kinks: see common.kink_search; where float64 pre-activations lie within float32 rounding of
+0, the reference that takes either one-sided derivative there is accepted.
 Modules run in train-mode BN. Reference: float64 autograd, so the error measured is ours alone;
 a tensor passes when max|ours-ref|/max|ref| <= --tol. PyTorch float32's own error is printed
 beside ours on failure, to tell a conditioning problem from a wrong rule.
@@ -24,50 +24,11 @@ from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
 from torchvision.models.resnet import BasicBlock, Bottleneck
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import read_safetensors, rel_err  # noqa: E402
+from common import kink_search, read_safetensors, rel_err, use_kink_relus  # noqa: E402
 
 
 def downsample(cin, cout, stride):
     return nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-
-class KinkReLU(nn.Module):
-    """ReLU whose one-sided derivative can be chosen at elements lying on the kink.
-
-    ReLU is not differentiable at 0. Where a float64 pre-activation lies within float32 rounding
-    of 0, a float32 implementation may land on either side, and either derivative is right; the
-    oracle records such elements and may flip their mask (changing the value by < 1e-5 relative)."""
-
-    def __init__(self, ctx):
-        super().__init__()
-        self.ctx = ctx
-
-    def forward(self, x):
-        app = self.ctx["calls"]
-        self.ctx["calls"] += 1
-        mask = x > 0
-        flips = [i for (a, i) in self.ctx["flip"] if a == app]
-        if flips:
-            flat = mask.reshape(-1).clone()
-            for i in flips:
-                flat[i] = ~flat[i]
-            mask = flat.reshape(mask.shape)
-        if self.ctx["record"]:
-            v = x.detach().reshape(-1).abs()
-            vmax = float(v.max())
-            near = torch.nonzero(v < KINK * vmax).reshape(-1).tolist()
-            self.ctx["near"].extend((float(v[i]) / vmax, app, i) for i in near)
-        return x * mask
-
-
-KINK = 1e-6  # relative to the largest |input| of that ReLU call; float32 rounding is ~1e-7
-
-
-def use_kink_relus(m, ctx):
-    for module in list(m.modules()):
-        for name, child in list(module.named_children()):
-            if isinstance(child, nn.ReLU):
-                setattr(module, name, KinkReLU(ctx))
 
 
 def build(model):
@@ -105,8 +66,6 @@ def module_run(model, weights, inputs, dtype, ctx=None):
         wrapped = lambda x: {names[k]: v for k, v in m(x).items() if k in names}  # noqa: E731
     m = m.to(dtype).train()
     x = torch.from_numpy(inputs["x"]).to(dtype).requires_grad_()
-    if ctx is not None:
-        ctx["calls"] = 0
     outs = wrapped(x)
     loss = sum((o * torch.from_numpy(inputs["R." + n]).to(dtype)).sum() for n, o in outs.items())
     loss.backward()
@@ -163,40 +122,33 @@ def compare(ref, loss64, ref32, loss32):
     return report, failures, loss_err
 
 
-if a.model == "l2_ce":
-    loss64, ref = l2_ce_run(inputs, torch.float64)
-    loss32, ref32 = l2_ce_run(inputs, torch.float32)
-    report, failures, loss_err = compare(ref, loss64, ref32, loss32)
-    kinks = 0
-else:
-    ctx = {"calls": 0, "flip": set(), "record": True, "near": []}
-    loss64, ref = module_run(a.model, weights, inputs, torch.float64, ctx)
-    loss32, ref32 = module_run(a.model, weights, inputs, torch.float32)
-    report, failures, loss_err = compare(ref, loss64, ref32, loss32)
-    near = ctx["near"]
-    kinks = len(near)
-    ctx["record"] = False
-    if max(report.values()) > a.tol and near:
-        # Greedily put each kink element (closest to 0 first, at most 16) on its other side, keeping
-        # a flip when it lowers the summed error; the best-matching exact reference is compared.
-        best = (sum(report.values()), report, failures, loss_err)
-        for _, app, idx in sorted(near)[:16]:
-            trial = ctx["flip"] | {(app, idx)}
-            ctx["flip"] = trial
-            l64, r64 = module_run(a.model, weights, inputs, torch.float64, ctx)
-            rep, fl, le = compare(r64, l64, ref32, loss32)
-            if sum(rep.values()) < best[0]:
-                best = (sum(rep.values()), rep, fl, le)
-            else:
-                ctx["flip"] = trial - {(app, idx)}
-            if max(best[1].values()) <= a.tol:
-                break
-        _, report, failures, loss_err = best
+loss32, ref32 = (l2_ce_run(inputs, torch.float32) if a.model == "l2_ce"
+                 else module_run(a.model, weights, inputs, torch.float32))
+state = {}
+
+
+def reference(ctx):
+    if a.model == "l2_ce":
+        state["loss64"], r = l2_ce_run(inputs, torch.float64)
+    else:
+        state["loss64"], r = module_run(a.model, weights, inputs, torch.float64, ctx)
+    return r
+
+
+def errors(r):
+    report, failures, loss_err = compare(r, state["loss64"], ref32, loss32)
+    state["result"] = (report, failures, loss_err)
+    return report
+
+
+ref, _, kinks, flips = kink_search(reference, errors, a.tol)
+errors(ref)
+report, failures, loss_err = state["result"]
 worst = max(report, key=report.get)
-print(json.dumps({"model": a.model, "tensors": len(report), "loss": loss64, "loss_rel_err": loss_err,
+print(json.dumps({"model": a.model, "tensors": len(report), "loss": state["loss64"], "loss_rel_err": loss_err,
                   "worst_grad": worst, "worst_rel_err": report[worst],
                   "median_rel_err": sorted(report.values())[len(report) // 2], "tol": a.tol,
-                  "relu_kink_elements": kinks, "kink_flips_used": len(ctx["flip"]) if a.model != "l2_ce" else 0}))
+                  "relu_kink_elements": kinks, "kink_flips_used": flips}))
 for f in failures:
     print("FAIL", f)
 sys.exit(1 if failures else 0)

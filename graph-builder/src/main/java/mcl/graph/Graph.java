@@ -88,9 +88,28 @@ public final class Graph {
         return t;
     }
 
+    private boolean reuseParams;
+
+    /**
+     * While open, declaring a parameter that already exists returns the existing one (same shape
+     * required): a second application of a network with shared weights, e.g. the other view.
+     */
+    public AutoCloseable reuseParams() {
+        boolean before = reuseParams;
+        reuseParams = true;
+        return () -> reuseParams = before;
+    }
+
     /** Declares a float parameter named {@code qualified(local)}. */
     public Tensor param(String local, Init init, Param.Role role, long... shape) {
         String full = qualified(local);
+        Param existing = params.get(full);
+        if (existing != null && reuseParams) {
+            if (!java.util.Arrays.equals(existing.shape(), shape) || existing.role() != role) {
+                throw new ShapeException("shared parameter '" + full + "' is " + Shapes.str(existing.shape()) + " but is reused as " + Shapes.str(shape));
+            }
+            return existing.tensor();
+        }
         Tensor t = new Tensor(this, claim(full), DType.FLOAT, shape, null);
         Param p = new Param(full, shape.clone(), init, role, t);
         params.put(full, p);

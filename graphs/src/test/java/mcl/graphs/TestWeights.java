@@ -13,11 +13,19 @@ import mcl.tensors.HostTensor;
  * trivial 1/0) values for every norm parameter and running statistic, so that a swapped or
  * ignored BN tensor changes the result.
  */
-final class TestWeights {
+public final class TestWeights {
     private TestWeights() { }
 
-    static Map<String, HostTensor> random(List<Param> params, long seed) {
+    public static Map<String, HostTensor> random(List<Param> params, long seed) {
         Map<String, float[]> init = Initializer.initialise(params, seed);
+        // The last BN of each residual branch (bn2 of a BasicBlock, bn3 of a Bottleneck).
+        Map<String, String> lastBn = new java.util.HashMap<>();
+        java.util.regex.Pattern bn = java.util.regex.Pattern.compile("(.*layer\\d+\\.\\d+)\\.bn(\\d)\\.weight");
+        for (Param p : params) {
+            var m = bn.matcher(p.name());
+            if (m.matches()) lastBn.merge(m.group(1), p.name(), (a, b) -> a.compareTo(b) > 0 ? a : b);
+        }
+        java.util.Set<String> residualEnds = new java.util.HashSet<>(lastBn.values());
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (Param p : params) {
             float[] v = init.get(p.name());
@@ -25,10 +33,10 @@ final class TestWeights {
             String n = p.name();
             if (n.endsWith("running_var")) v = uniform(rng, v.length, 0.5, 1.5);
             else if (n.endsWith("running_mean")) v = uniform(rng, v.length, -0.2, 0.2);
-            // The last BN of a bottleneck's residual branch gets a small gamma (as with torchvision's
+            // The last BN of each residual branch gets a small gamma (as with torchvision's
             // zero_init_residual): a deep train-mode BN net at random init has exploding gradients,
             // where float32 rounding alone (PyTorch's too) gives 1-20% error against float64.
-            else if (n.matches(".*layer\\d+\\.\\d+\\.bn3\\.weight")) v = uniform(rng, v.length, 0.05, 0.15);
+            else if (residualEnds.contains(n)) v = uniform(rng, v.length, 0.05, 0.15);
             else if (p.shape().length == 1 && n.endsWith("weight")) v = uniform(rng, v.length, 0.5, 1.5);
             else if (p.shape().length == 1 && n.endsWith("bias")) v = uniform(rng, v.length, -0.2, 0.2);
             out.put(n, HostTensor.of(v, p.shape()));
@@ -36,7 +44,7 @@ final class TestWeights {
         return out;
     }
 
-    static float[] uniform(SplittableRandom rng, int n, double lo, double hi) {
+    public static float[] uniform(SplittableRandom rng, int n, double lo, double hi) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) (lo + (hi - lo) * rng.nextDouble());
         return a;

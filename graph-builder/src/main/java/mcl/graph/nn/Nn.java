@@ -33,13 +33,31 @@ public final class Nn {
 
     private final Graph g;
     private final BnMode bnMode;
+    private final String statsPrefix;
 
     public Nn(Graph g, BnMode bnMode) {
-        this.g = g;
-        this.bnMode = bnMode;
+        this(g, bnMode, "");
     }
 
+    /**
+     * @param statsPrefix prepended to the names of the batch-statistics outputs, so one network
+     *                    applied twice (e.g. "view1.", "view2.") reports each application
+     */
+    public Nn(Graph g, BnMode bnMode, String statsPrefix) {
+        this.g = g;
+        this.bnMode = bnMode;
+        this.statsPrefix = statsPrefix;
+    }
+
+    /** One training-mode BN application: its statistics outputs and how many values per channel they average. */
+    public record BnStats(String layer, String meanOutput, String varOutput, long count) { }
+
+    private final java.util.List<BnStats> bnStats = new java.util.ArrayList<>();
+
     public Graph graph() { return g; }
+
+    /** Every training-mode BN application made through this Nn, in order. */
+    public java.util.List<BnStats> bnStats() { return java.util.List.copyOf(bnStats); }
 
     public BnMode bnMode() { return bnMode; }
 
@@ -85,8 +103,11 @@ public final class Nn {
             Tensor scale = affine ? mul(inv, Movement.reshape(weight, bshape)) : inv;
             Tensor y = mul(centred, scale);
             if (affine) y = add(y, Movement.reshape(bias, bshape));
-            g.output(g.qualified("batch_mean"), Movement.reshape(mean, c));
-            g.output(g.qualified("batch_var"), Movement.reshape(var, c));
+            String meanName = statsPrefix + g.qualified("batch_mean");
+            String varName = statsPrefix + g.qualified("batch_var");
+            g.output(meanName, Movement.reshape(mean, c));
+            g.output(varName, Movement.reshape(var, c));
+            bnStats.add(new BnStats(g.qualified(""), meanName, varName, x.numel() / c));
             g.customGradient(y, new BatchNormTrainGrad(x, weight, bias, centred, inv, scale, axes));
             return y;
         }

@@ -16,30 +16,33 @@ import mcl.graph.ops.Elementwise;
 public final class ResNet {
     public enum Block { BASIC, BOTTLENECK }
 
-    /** A ResNet variant as data: block type and blocks per stage. */
-    public record Variant(String name, Block block, int[] layers) {
+    /** A ResNet variant as data: block type, blocks per stage and the stem width (64 in torchvision). */
+    public record Variant(String name, Block block, int[] layers, int width) {
         public int expansion() { return block == Block.BASIC ? 1 : 4; }
 
         /** Channels of C2..C5. */
         public int[] outChannels() {
             int e = expansion();
-            return new int[] {64 * e, 128 * e, 256 * e, 512 * e};
+            return new int[] {width * e, 2 * width * e, 4 * width * e, 8 * width * e};
         }
     }
 
-    public static final Variant R18 = new Variant("resnet18", Block.BASIC, new int[] {2, 2, 2, 2});
-    public static final Variant R34 = new Variant("resnet34", Block.BASIC, new int[] {3, 4, 6, 3});
-    public static final Variant R50 = new Variant("resnet50", Block.BOTTLENECK, new int[] {3, 4, 6, 3});
+    public static final Variant R18 = new Variant("resnet18", Block.BASIC, new int[] {2, 2, 2, 2}, 64);
+    public static final Variant R34 = new Variant("resnet34", Block.BASIC, new int[] {3, 4, 6, 3}, 64);
+    public static final Variant R50 = new Variant("resnet50", Block.BOTTLENECK, new int[] {3, 4, 6, 3}, 64);
+    /** A narrow ResNet-10 (one BasicBlock per stage, width 16) for demos and CI-sized runs. */
+    public static final Variant R10_W16 = new Variant("resnet10_w16", Block.BASIC, new int[] {1, 1, 1, 1}, 16);
 
     private static final Init CONV_INIT = new Init.KaimingNormalFanOut();
 
     private final Nn nn;
     private final Variant variant;
-    private int inplanes = 64;
+    private int inplanes;
 
     private ResNet(Nn nn, Variant variant) {
         this.nn = nn;
         this.variant = variant;
+        this.inplanes = variant.width();
     }
 
     /** Runs the body on images [N,3,H,W] and returns [C2, C3, C4, C5]. */
@@ -59,16 +62,18 @@ public final class ResNet {
             case "resnet18", "r18" -> R18;
             case "resnet34", "r34" -> R34;
             case "resnet50", "r50" -> R50;
-            default -> throw new IllegalArgumentException("unknown ResNet '" + name + "'; valid: resnet18, resnet34, resnet50");
+            case "resnet10_w16" -> R10_W16;
+            default -> throw new IllegalArgumentException("unknown ResNet '" + name + "'; valid: resnet18, resnet34, resnet50, resnet10_w16");
         };
     }
 
     private List<Tensor> forward(Tensor x) {
-        x = nn.conv2d("conv1", x, 64, 7, 2, 3, CONV_INIT);
+        int w = variant.width();
+        x = nn.conv2d("conv1", x, w, 7, 2, 3, CONV_INIT);
         x = nn.relu(nn.batchNorm2d("bn1", x));
         x = nn.maxPool(x, 3, 2, 1);
         List<Tensor> feats = new ArrayList<>();
-        int[] planes = {64, 128, 256, 512};
+        int[] planes = {w, 2 * w, 4 * w, 8 * w};
         for (int i = 0; i < 4; i++) {
             x = makeLayer("layer" + (i + 1), x, planes[i], variant.layers()[i], i == 0 ? 1 : 2);
             feats.add(x);

@@ -1,0 +1,64 @@
+package mcl.graphs.mcl;
+
+import java.util.Arrays;
+import mcl.graphs.Preset;
+
+/**
+ * Everything that shapes the MCL training graphs.
+ *
+ * @param montages     montages per level (level 0 = the batch itself, so montages[0] == batch)
+ * @param levelWeights loss weight of each level
+ */
+public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, int size, int[] montages,
+                        double temperature, double[] levelWeights) {
+    public MclConfig {
+        Preset.checkImageSize(size);
+        if (levels < 1 || levels > 4) throw new IllegalArgumentException("levels must be 1..4 (P5..P2), got " + levels);
+        if (batch < 2) throw new IllegalArgumentException("batch must be at least 2 (contrastive negatives), got " + batch);
+        if (montages.length != levels) throw new IllegalArgumentException("need " + levels + " montage counts, got " + montages.length);
+        if (montages[0] != batch) throw new IllegalArgumentException("level 0 holds the batch itself: montages[0] must be " + batch + ", got " + montages[0]);
+        for (int l = 0; l < levels; l++) {
+            if (montages[l] < 1) throw new IllegalArgumentException("montages[" + l + "] must be positive");
+        }
+        if (levelWeights.length != levels) throw new IllegalArgumentException("need " + levels + " level weights");
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+        montages = montages.clone();
+        levelWeights = levelWeights.clone();
+    }
+
+    /** Defaults: T = 1, w_l = 2^-(l+1) with the last doubled so the weights sum to 1 (L=4: 1/2,1/4,1/8,1/8). */
+    public static MclConfig of(Preset preset, int levels, MatchMode mode, int batch, int size, int[] montages) {
+        return new MclConfig(preset, levels, mode, batch, size, montages, 1.0, defaultWeights(levels));
+    }
+
+    public static double[] defaultWeights(int levels) {
+        double[] w = new double[levels];
+        for (int l = 0; l < levels; l++) w[l] = Math.pow(2, -(l + 1));
+        w[levels - 1] *= 2;
+        return w;
+    }
+
+    public static int ratio(int level) { return 1 << level; }
+
+    /** Window side in FPN cells: every tile maps onto exactly one w x w window at its level. */
+    public int window() { return size / 32; }
+
+    /** Tiles at a level: montages * r * r. */
+    public int tiles(int level) { return montages[level] * ratio(level) * ratio(level); }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MclConfig c && c.preset.equals(preset) && c.levels == levels && c.mode == mode && c.batch == batch
+                && c.size == size && Arrays.equals(c.montages, montages) && c.temperature == temperature
+                && Arrays.equals(c.levelWeights, levelWeights);
+    }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(montages) + 31 * preset.hashCode() + mode.hashCode(); }
+
+    @Override
+    public String toString() {
+        return "MclConfig[" + preset.name() + ", L=" + levels + ", mode=" + mode + ", B=" + batch + ", H=" + size
+                + ", montages=" + Arrays.toString(montages) + ", T=" + temperature + ", w=" + Arrays.toString(levelWeights) + "]";
+    }
+}

@@ -1,0 +1,127 @@
+package mcl.graphs.mcl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import mcl.graph.GraphManifest;
+import mcl.graph.OnnxExport;
+import mcl.graph.Shapes;
+import mcl.graphs.Preset;
+import mcl.graphs.TestWeights;
+import mcl.tensors.HostTensor;
+import mcl.tensors.SafeTensors;
+import mcl.testing.Oracle;
+import mcl.testing.OrtHarness;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The MCL graphs against the PyTorch reference written from the recipe (oracle/mcl_reference.py):
+ * same weights, montages, tile indices and targets; loss, every level loss, the cosine statistics,
+ * every BN layer's batch statistics (both views, and the target network's) and every gradient.
+ */
+class MclGraphParityTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0} mode={1} L={2}")
+    @CsvSource({"r18, a, 4", "r18, b, 1"})
+    void matchesThePytorchReference(String preset, String mode, int levels) throws Exception {
+        Oracle.require();
+        // BN1d of the level-0 predictor normalises over B samples: with B = 4 float32 rounding is
+        // amplified ~1e4 times by the backward pass (PyTorch's own float32 error reaches 2.5e-2).
+        int batch = 16;
+        int size = 64;
+        int[] montages = new int[levels];
+        for (int l = 0; l < levels; l++) montages[l] = (int) Math.ceil(batch / Math.min(Math.pow(4, l), 32));
+        MclConfig cfg = MclConfig.of(Preset.named(preset), levels, MatchMode.parse(mode), batch, size, montages);
+        MclGraphs.Built built = MclGraphs.build(cfg);
+        SplittableRandom rng = new SplittableRandom(levels * 31L + mode.hashCode());
+
+        Map<String, HostTensor> inputs = new LinkedHashMap<>();
+        for (int v = 1; v <= 2; v++) {
+            for (int l = 0; l < levels; l++) {
+                long[] shape = {montages[l], 3, size, size};
+                inputs.put(MclGraphs.images(v, l), HostTensor.of(TestWeights.uniform(rng, (int) Shapes.numel(shape), -2, 2), shape));
+                inputs.put(MclGraphs.tiles(v, l), HostTensor.ofLongs(tileLayout(rng, cfg.tiles(l), batch, l == 0), cfg.tiles(l)));
+            }
+        }
+        Map<String, HostTensor> onlineWeights = TestWeights.random(built.online().params(), 3);
+        Map<String, HostTensor> targetWeights = TestWeights.random(built.target().params(), 4);
+
+        // Target network per view, as the trainer runs it; its outputs feed the online graph.
+        Map<String, HostTensor> ours = new LinkedHashMap<>();
+        var targetModel = OnnxExport.toModel(built.target());
+        for (int v = 1; v <= 2; v++) {
+            Map<String, HostTensor> feed = new LinkedHashMap<>(targetWeights);
+            int need = cfg.mode().needsTargetLevels() ? levels : 1;
+            for (int l = 0; l < need; l++) {
+                feed.put(l == 0 ? "images" : "level" + l + ".images", inputs.get(MclGraphs.images(v, l)));
+                if (l > 0) feed.put("level" + l + ".tiles", inputs.get(MclGraphs.tiles(v, l)));
+            }
+            Map<String, HostTensor> out = OrtHarness.run(targetModel, feed);
+            for (var e : out.entrySet()) {
+                ours.put("target" + v + ":" + e.getKey(), e.getValue());
+                if (e.getKey().startsWith("target")) {
+                    String level = e.getKey().equals("target") ? "" : e.getKey().substring("target".length());
+                    inputs.put("view" + v + ".target" + level, e.getValue());
+                }
+            }
+        }
+        Map<String, HostTensor> feed = new LinkedHashMap<>(onlineWeights);
+        built.online().inputs().forEach(t -> feed.put(t.name(), inputs.get(t.name())));
+        ours.putAll(OrtHarness.run(OnnxExport.toModel(built.online()), feed));
+        assertEquals(built.online().params().stream().filter(p -> p.trainable()).count(),
+                ours.keySet().stream().filter(k -> k.startsWith("grad.")).count());
+
+        ObjectNode config = GraphManifest.JSON.createObjectNode();
+        var b = cfg.preset().backbone();
+        config.put("block", b.block() == mcl.graphs.nets.ResNet.Block.BASIC ? "basic" : "bottleneck");
+        var layers = config.putArray("layers");
+        for (int n : b.layers()) layers.add(n);
+        config.put("width", b.width());
+        config.put("fpn_channels", cfg.preset().fpnChannels());
+        config.put("projector_hidden", cfg.preset().projectorHidden());
+        config.put("embedding_dim", cfg.preset().embeddingDim());
+        config.put("levels", levels);
+        config.put("mode", mode);
+        config.put("batch", batch);
+        config.put("size", size);
+        config.put("temperature", cfg.temperature());
+        var w = config.putArray("level_weights");
+        for (double x : cfg.levelWeights()) w.add(x);
+        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
+        SafeTensors.write(dir.resolve("weights.safetensors"), onlineWeights, Map.of());
+        SafeTensors.write(dir.resolve("target_weights.safetensors"), targetWeights, Map.of());
+        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
+        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        if (System.getenv("MCL_KEEP") != null) {
+            Path keep = Path.of(System.getenv("MCL_KEEP"), preset + "_" + mode + "_" + levels);
+            Files.createDirectories(keep);
+            for (var f : Files.list(dir).toList()) Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Oracle.run("mcl_reference.py", "check", dir.toString());
+    }
+
+    /** The recipe's layout: a random permutation of the slots, each taken modulo B (level 0: the batch in order). */
+    static long[] tileLayout(SplittableRandom rng, int slots, int batch, boolean identity) {
+        long[] t = new long[slots];
+        for (int i = 0; i < slots; i++) t[i] = i;
+        if (!identity) {
+            for (int i = slots - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                long x = t[i];
+                t[i] = t[j];
+                t[j] = x;
+            }
+        }
+        for (int i = 0; i < slots; i++) t[i] %= batch;
+        return t;
+    }
+}
