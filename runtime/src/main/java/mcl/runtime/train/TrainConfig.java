@@ -93,6 +93,9 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
         }
         try {
             return JSON.treeToValue(tree, TrainConfig.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            String field = e.getPath().isEmpty() ? "?" : e.getPath().get(e.getPath().size() - 1).getFieldName();
+            throw new IllegalArgumentException(source + ": setting \"" + field + "\": " + e.getOriginalMessage());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(source + ": " + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {
