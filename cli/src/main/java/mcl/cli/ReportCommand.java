@@ -1,0 +1,37 @@
+package mcl.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import mcl.runtime.progress.CurvesPlot;
+import mcl.runtime.train.MetricsLog;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+
+/** `mcl report RUN_DIR`: the training curves of a run as a PNG. */
+final class ReportCommand implements Command, Main.TakesArguments {
+    private final PrintStream out;
+
+    ReportCommand(PrintStream out) { this.out = out; }
+
+    public String name() { return "report"; }
+
+    public String summary() { return "draw a run's training curves (loss, cosines, lr, EMA momentum, gradient norm, speed) as a PNG"; }
+
+    public Options options() {
+        return new Options().addOption(Main.flag("out", "FILE", "PNG to write (default RUN_DIR/curves.png)"));
+    }
+
+    public int run(CommandLine cl) throws Exception {
+        if (cl.getArgList().size() != 1) throw new UsageException("give exactly one run folder: mcl report RUN_DIR [--out FILE.png]");
+        Path dir = Path.of(cl.getArgList().get(0));
+        Path metrics = dir.resolve(MetricsLog.FILE);
+        if (!Files.isRegularFile(metrics)) throw new UsageException(dir + " is not a run folder (no " + MetricsLog.FILE + ")");
+        Path png = Path.of(cl.getOptionValue("out", dir.resolve("curves.png").toString()));
+        var records = MetricsLog.read(metrics);
+        if (records.isEmpty()) throw new UsageException(metrics + " holds no steps yet");
+        CurvesPlot.write(records, "mcl run " + dir.toAbsolutePath().getFileName() + ": " + records.size() + " steps", png);
+        out.println("wrote " + png + " (" + records.size() + " steps)");
+        return 0;
+    }
+}

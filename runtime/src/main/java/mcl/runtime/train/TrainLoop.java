@@ -1,0 +1,149 @@
+package mcl.runtime.train;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import mcl.data.montage.MontageBatch;
+import mcl.data.pipeline.BatchLoader;
+import mcl.runtime.optim.Schedule;
+import mcl.runtime.progress.Progress;
+
+/**
+ * The run: batches in step order through the {@link Trainer}, metrics and progress after every
+ * step, a checkpoint every {@code checkpoint_every} steps, at the end, and when a stop is
+ * requested (SIGINT/SIGTERM). Non-finite steps are skipped and counted; {@code max_bad_steps} in
+ * a row end the run. A failed save (disk full) is reported and training goes on: the previous
+ * checkpoint is intact.
+ */
+public final class TrainLoop {
+    public enum Outcome { COMPLETED, STOPPED, DIVERGED }
+
+    /** How the run ended, at which step, and the newest good checkpoint. */
+    public record Result(Outcome outcome, long step, Path checkpoint, String message) { }
+
+    private final TrainConfig config;
+    private final Trainer trainer;
+    private final BatchLoader loader;
+    private final CheckpointStore store;
+    private final MetricsLog metrics;
+    private final Progress progress;
+    private final BooleanSupplier stopRequested;
+    private final int replicas;
+    private long savedStep = -1;
+    private Path savedAt;
+
+    public TrainLoop(TrainConfig config, Trainer trainer, BatchLoader loader, CheckpointStore store, MetricsLog metrics,
+                     Progress progress, BooleanSupplier stopRequested, int replicas) {
+        this.config = config;
+        this.trainer = trainer;
+        this.loader = loader;
+        this.store = store;
+        this.metrics = metrics;
+        this.progress = progress;
+        this.stopRequested = stopRequested;
+        this.replicas = replicas;
+    }
+
+    /** Trains from {@code start}'s step to {@code steps}; {@code start} carries the guard counters of a resume. */
+    public Result run(long startStep, int consecutiveBad, long skipped) throws IOException {
+        Schedule lr = config.lrSchedule(replicas);
+        Schedule ema = config.emaSchedule();
+        if (loader.position() != startStep) loader.seek(startStep);
+        progress.start(startStep, config.steps());
+        long t0 = System.nanoTime();
+        long step = startStep;
+        int bad = consecutiveBad;
+        long skippedTotal = skipped;
+        try {
+            while (step < config.steps()) {
+                if (stopRequested.getAsBoolean()) {
+                    Path ck = save(step, bad, skippedTotal);
+                    return new Result(Outcome.STOPPED, step, ck, "stopped at step " + step + "; checkpoint " + ck
+                            + "; continue with: mcl pretrain --resume " + runDirOf(ck));
+                }
+                long ts = System.nanoTime();
+                MontageBatch batch = loader.next();
+                long wait = loader.lastWaitNanos();
+                double lrNow = lr.at(step);
+                double m = ema.at(step);
+                StepResult r = trainer.step(batch, lrNow, m);
+                long stepNs = System.nanoTime() - ts;
+                long epoch = batch.epoch();
+                if (r.skipped()) {
+                    bad++;
+                    skippedTotal++;
+                    progress.message("step " + (step + 1) + ": non-finite " + (Double.isFinite(r.loss()) ? "gradient" : "loss")
+                            + " (loss " + r.loss() + ", gradient norm " + r.gradNorm() + "); step skipped (" + bad + " in a row, "
+                            + skippedTotal + " in all)");
+                } else {
+                    bad = 0;
+                }
+                metrics.write(record(step, epoch, r, lrNow, m, stepNs, wait));
+                step++;
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                double perStep = elapsed / (step - startStep);
+                progress.update(step - 1, epoch, r.loss(), config.batch() * replicas / perStep, perStep * (config.steps() - step));
+                if (bad >= config.maxBadSteps()) {
+                    Path last = store.latest();
+                    return new Result(Outcome.DIVERGED, step, last, bad + " non-finite steps in a row, the last at step " + step
+                            + "; stopping. Last good checkpoint: " + (last == null ? "none (no checkpoint was written yet)" : last)
+                            + ". Lower base_lr or clip_norm and resume from it.");
+                }
+                if (step % config.checkpointEvery() == 0 && step < config.steps()) save(step, bad, skippedTotal);
+            }
+            Path ck = save(step, bad, skippedTotal);
+            return new Result(Outcome.COMPLETED, step, ck, "finished " + step + " steps" + (skippedTotal > 0 ? " (" + skippedTotal + " skipped)" : ""));
+        } finally {
+            progress.finish();
+        }
+    }
+
+    /** Saves, or reports a failed save and keeps the previous checkpoint as the latest. */
+    private Path save(long step, int bad, long skipped) {
+        if (step == savedStep) return savedAt; // a stop right after a periodic save
+        TrainState s = new TrainState(step, step / loader.stepsPerEpoch(), step, config.seed(), bad, skipped, config,
+                trainer.online().snapshot(), trainer.target().snapshot(), trainer.optimizerState());
+        try {
+            Path p = store.save(s);
+            savedStep = step;
+            savedAt = p;
+            progress.message("checkpoint " + p);
+            return p;
+        } catch (IOException | RuntimeException e) {
+            Path prev = store.latest();
+            progress.message("WARNING: could not save the checkpoint of step " + step + " (" + e.getMessage() + "); "
+                    + (prev == null ? "no earlier checkpoint exists" : "the previous checkpoint " + prev + " is intact"));
+            return prev;
+        }
+    }
+
+    private static String runDirOf(Path ck) {
+        return ck == null ? "RUN_DIR" : ck.toAbsolutePath().getParent().getParent().toString();
+    }
+
+    private ObjectNode record(long step, long epoch, StepResult r, double lr, double m, long stepNs, long waitNs) {
+        ObjectNode o = TrainConfig.JSON.createObjectNode();
+        o.put("step", step);
+        o.put("epoch", epoch);
+        o.put("loss", r.loss());
+        ArrayNode lv = o.putArray("loss_levels");
+        for (double v : r.levelLosses()) lv.add(v);
+        o.put("pos_cos", r.posCos());
+        o.put("neg_cos", r.negCos());
+        o.put("lr", lr);
+        o.put("ema_momentum", m);
+        o.put("grad_norm", r.gradNorm());
+        o.put("images_per_s", config.batch() * replicas / (stepNs / 1e9));
+        o.put("data_wait_s", waitNs / 1e9);
+        o.put("step_s", stepNs / 1e9);
+        o.put("copy_s", r.copyNs() / 1e9);
+        o.put("target_s", r.targetNs() / 1e9);
+        o.put("online_s", r.onlineNs() / 1e9);
+        o.put("optim_s", r.optimNs() / 1e9);
+        o.put("ema_s", r.emaNs() / 1e9);
+        if (r.skipped()) o.put("skipped", true);
+        return o;
+    }
+}

@@ -1,0 +1,261 @@
+package mcl.runtime.train;
+
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import mcl.data.montage.MontageBatch;
+import mcl.runtime.optim.Ema;
+import mcl.runtime.optim.GradClip;
+import mcl.runtime.optim.Lars;
+import mcl.runtime.optim.Optimizer;
+import mcl.runtime.optim.Trainable;
+import mcl.runtime.ort.DirectBuffers;
+import mcl.runtime.ort.GraphSession;
+import mcl.runtime.ort.SessionConfig;
+import mcl.tensors.HostTensor;
+
+/**
+ * One MCL training step on ONNX Runtime: target_forward on both views, online_train, gradient
+ * exchange, global-norm clipping, LARS, EMA of the target and BN running statistics.
+ *
+ * <p>Every graph input and output is bound once to a direct buffer: the weights ORT reads are the
+ * buffers the optimiser updates, and the gradients it writes are the buffers the optimiser reads,
+ * so a step copies nothing but the batch's pixels. A step whose loss or gradient is not finite
+ * updates nothing (weights, momentum, target and BN buffers stay as they were).
+ */
+public final class Trainer implements AutoCloseable {
+    /** torch BatchNorm's default momentum for running statistics. */
+    public static final double BN_MOMENTUM = 0.1;
+
+    private final Manifest manifest;
+    private final Weights online;
+    private final Weights target;
+    private final List<Trainable> trainables = new ArrayList<>();
+    private final Optimizer optimizer;
+    private final Ema ema;
+    private final double clipNorm;
+    private final GradientExchange exchange;
+    private final GraphSession onlineSession;
+    private final GraphSession targetSession;
+    private final Map<String, FloatBuffer> onlineOut = new LinkedHashMap<>();
+    private final FloatBuffer[][] images;
+    private final LongBuffer[][] tiles;
+    private final FloatBuffer[] viewTarget = new FloatBuffer[2];
+    /** Per view, target_forward's batch statistics (kept apart so a skipped step can drop them). */
+    private final List<Map<String, FloatBuffer>> targetStats = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+    private final FloatBuffer loss;
+    private final FloatBuffer[] levelLoss;
+
+    public Trainer(GraphBundle graphs, Lars.Settings lars, double clipNorm, SessionConfig session, GradientExchange exchange) {
+        this.manifest = graphs.manifest();
+        this.clipNorm = clipNorm;
+        this.exchange = exchange;
+        this.online = new Weights(manifest.parameters());
+        this.target = new Weights(manifest.parameters().stream().filter(Manifest.ParamInfo::inTarget).toList());
+
+        onlineSession = GraphSession.open(graphs.onlineTrain(), session);
+        try {
+            targetSession = GraphSession.open(graphs.targetForward(), session);
+        } catch (RuntimeException e) {
+            onlineSession.close();
+            throw e;
+        }
+        int levels = manifest.levels();
+        images = new FloatBuffer[2][levels];
+        tiles = new LongBuffer[2][levels];
+        for (int v = 1; v <= 2; v++) {
+            for (int l = 0; l < levels; l++) {
+                String p = "view" + v + ".level" + l;
+                images[v - 1][l] = DirectBuffers.floats(numel(onlineSession.shape(p + ".images")));
+                tiles[v - 1][l] = DirectBuffers.longs(numel(onlineSession.shape(p + ".tiles")));
+                onlineSession.bindInput(p + ".images", images[v - 1][l]);
+                onlineSession.bindInput(p + ".tiles", tiles[v - 1][l]);
+            }
+            viewTarget[v - 1] = DirectBuffers.floats(numel(onlineSession.shape("view" + v + ".target")));
+            onlineSession.bindInput("view" + v + ".target", viewTarget[v - 1]);
+        }
+        bindWeights(onlineSession, online, "online_train.onnx");
+        bindWeights(targetSession, target, "target_forward.onnx");
+        for (String out : onlineSession.outputNames()) {
+            FloatBuffer b = DirectBuffers.floats(numel(onlineSession.shape(out)));
+            onlineSession.bindOutput(out, b);
+            onlineOut.put(out, b);
+        }
+        for (String out : targetSession.outputNames()) {
+            if (out.equals("target")) continue;
+            for (int v = 0; v < 2; v++) targetStats.get(v).put(out, DirectBuffers.floats(numel(targetSession.shape(out))));
+        }
+        loss = output("loss");
+        levelLoss = new FloatBuffer[levels];
+        for (int l = 0; l < levels; l++) levelLoss[l] = output("loss.level" + l);
+        output("stats.pos_cos");
+        output("stats.neg_cos");
+
+        List<Ema.Pair> pairs = new ArrayList<>();
+        for (Manifest.ParamInfo p : manifest.parameters()) {
+            if (!p.trainable()) continue;
+            trainables.add(new Trainable(p.name(), online.get(p.name()), output("grad." + p.name()), p.lars(), p.weightDecay()));
+            if (p.ema()) pairs.add(new Ema.Pair(p.name(), online.get(p.name()), target.get(p.name())));
+        }
+        this.optimizer = new Lars(trainables, lars);
+        this.ema = new Ema(pairs);
+        checkBnStats();
+    }
+
+    /** Fresh weights from the seed; the target starts as a copy of the online encoder. */
+    public void initialise(long seed) {
+        online.initialise(manifest.parameters(), seed);
+        target.copyFrom(online);
+    }
+
+    public Manifest manifest() { return manifest; }
+
+    public Weights online() { return online; }
+
+    public Weights target() { return target; }
+
+    public Optimizer optimizer() { return optimizer; }
+
+    public List<Trainable> trainables() { return trainables; }
+
+    /** The optimiser's state as host tensors, shaped like the parameters they belong to. */
+    public Map<String, HostTensor> optimizerState() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        optimizer.state().forEach((n, b) -> out.put(n, HostTensor.of(Weights.copy(b), shapeOfState(n))));
+        return out;
+    }
+
+    /** Puts a checkpoint's tensors back into the live buffers; anything missing or misshapen is named. */
+    public void restore(Map<String, HostTensor> onlineState, Map<String, HostTensor> targetState, Map<String, HostTensor> optimizerState) {
+        online.restore(onlineState, "online.safetensors");
+        target.restore(targetState, "target.safetensors");
+        optimizer.state().forEach((n, b) -> {
+            HostTensor t = optimizerState.get(n);
+            if (t == null || t.numel() != b.capacity()) throw new IllegalArgumentException("optimizer.safetensors has no tensor '" + n + "' of " + b.capacity() + " values");
+            b.put(0, t.floats());
+        });
+    }
+
+    private long[] shapeOfState(String stateName) {
+        return manifest.param(stateName.substring(0, stateName.lastIndexOf('.'))).shape();
+    }
+
+    /** Runs one step on {@code batch} with this iteration's learning rate and EMA momentum. */
+    public StepResult step(MontageBatch batch, double lr, double emaMomentum) {
+        long t0 = System.nanoTime();
+        copyIn(batch);
+        long t1 = System.nanoTime();
+        for (int v = 0; v < 2; v++) {
+            targetSession.bindInput("images", images[v][0]);
+            targetSession.bindOutput("target", viewTarget[v]);
+            targetStats.get(v).forEach(targetSession::bindOutput);
+            run(targetSession);
+        }
+        long t2 = System.nanoTime();
+        run(onlineSession);
+        long t3 = System.nanoTime();
+        exchange.allReduce(trainables);
+        double lossValue = loss.get(0);
+        double norm = GradClip.globalNorm(trainables);
+        double[] levels = new double[levelLoss.length];
+        for (int l = 0; l < levels.length; l++) levels[l] = levelLoss[l].get(0);
+        double pos = onlineOut.get("stats.pos_cos").get(0);
+        double neg = onlineOut.get("stats.neg_cos").get(0);
+        if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
+            return new StepResult(lossValue, levels, pos, neg, norm, true, t1 - t0, t2 - t1, t3 - t2, System.nanoTime() - t3, 0);
+        }
+        GradClip.clip(trainables, norm, clipNorm);
+        optimizer.step(lr);
+        long t4 = System.nanoTime();
+        ema.update(emaMomentum);
+        for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.ONLINE, List.of())) {
+            updateRunning(online, s, onlineOut.get(s.mean()), onlineOut.get(s.var()));
+        }
+        for (int v = 0; v < 2; v++) {
+            for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.TARGET, List.of())) {
+                updateRunning(target, s, targetStats.get(v).get(s.mean()), targetStats.get(v).get(s.var()));
+            }
+        }
+        long t5 = System.nanoTime();
+        return new StepResult(lossValue, levels, pos, neg, norm, false, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4);
+    }
+
+    /** torch BatchNorm: running = (1 - 0.1) running + 0.1 batch, with the unbiased batch variance. */
+    static void updateRunning(Weights w, Manifest.BnStat s, FloatBuffer mean, FloatBuffer var) {
+        FloatBuffer rm = w.get(s.runningMean());
+        FloatBuffer rv = w.get(s.runningVar());
+        double unbias = s.count() > 1 ? (double) s.count() / (s.count() - 1) : 1;
+        int n = rm.capacity();
+        for (int i = 0; i < n; i++) {
+            rm.put(i, (float) (BN_MOMENTUM * mean.get(i) + (1 - BN_MOMENTUM) * rm.get(i)));
+            rv.put(i, (float) (BN_MOMENTUM * var.get(i) * unbias + (1 - BN_MOMENTUM) * rv.get(i)));
+        }
+    }
+
+    private void copyIn(MontageBatch batch) {
+        if (batch.levels() != manifest.levels() || batch.size() != manifest.size() || batch.batchSize() != manifest.batch()) {
+            throw new IllegalArgumentException("the batch (size " + batch.size() + ", batch " + batch.batchSize() + ", " + batch.levels()
+                    + " levels) does not fit the graphs (size " + manifest.size() + ", batch " + manifest.batch() + ", " + manifest.levels() + " levels)");
+        }
+        for (int v = 0; v < 2; v++) {
+            for (int l = 0; l < manifest.levels(); l++) {
+                images[v][l].put(0, batch.images(v + 1, l));
+                tiles[v][l].put(0, batch.tiles(v + 1, l));
+            }
+        }
+    }
+
+    private static void run(GraphSession s) {
+        try (OrtSession.Result r = s.run()) {
+            // every output is bound to a buffer: nothing to read from the result
+        }
+    }
+
+    private void bindWeights(GraphSession s, Weights w, String graph) {
+        for (String in : s.inputNames()) {
+            if (in.startsWith("view") || in.equals("images")) continue;
+            if (!w.has(in)) throw new IllegalArgumentException(graph + " reads '" + in + "', which manifest.json does not list as a parameter");
+            long need = numel(s.shape(in));
+            if (w.get(in).capacity() != need) {
+                throw new IllegalArgumentException(graph + ": input '" + in + "' has " + need + " elements, the manifest's shape " + w.get(in).capacity());
+            }
+            s.bindInput(in, w.get(in));
+        }
+    }
+
+    private FloatBuffer output(String name) {
+        FloatBuffer b = onlineOut.get(name);
+        if (b == null) throw new IllegalArgumentException("online_train.onnx has no output '" + name + "' (the graph contract requires it)");
+        return b;
+    }
+
+    private void checkBnStats() {
+        for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.ONLINE, List.of())) {
+            output(s.mean());
+            output(s.var());
+            online.get(s.runningMean());
+        }
+        for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.TARGET, List.of())) {
+            if (!targetStats.get(0).containsKey(s.mean()) || !targetStats.get(0).containsKey(s.var())) {
+                throw new IllegalArgumentException("target_forward.onnx has no output '" + s.mean() + "' or '" + s.var() + "' named in manifest.json");
+            }
+            target.get(s.runningMean());
+        }
+    }
+
+    private static long numel(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    @Override
+    public void close() {
+        onlineSession.close();
+        targetSession.close();
+    }
+}
