@@ -3,57 +3,70 @@ package mcl.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import mcl.data.pipeline.DataConfig;
 import mcl.graph.Graph;
 import mcl.graph.GraphManifest;
 import mcl.graph.OnnxExport;
 import mcl.graph.nn.BnMode;
 import mcl.graphs.BackboneFpn;
 import mcl.graphs.Preset;
+import mcl.graphs.mcl.MatchMode;
+import mcl.graphs.mcl.MclConfig;
+import mcl.graphs.mcl.MclGraphs;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
-/** `mcl graphs`: writes ONNX graphs and their manifest for a preset. */
+/**
+ * `mcl graphs`: writes the MCL training graphs of a preset (online_train.onnx, target_forward.onnx),
+ * the backbone+FPN inference graph (backbone_fpn.onnx) and manifest.json describing all three.
+ */
 final class GraphsCommand implements Command {
+    public static final String FORWARD = "backbone_fpn.onnx";
+
     public String name() { return "graphs"; }
 
-    public String summary() { return "write the ONNX graphs of a preset and manifest.json describing their interface"; }
+    public String summary() { return "write the ONNX training and inference graphs of a preset and manifest.json (the graph contract)"; }
 
     public Options options() {
         return new Options()
                 .addOption(Main.flag("preset", "NAME", "network preset: " + Main.joined(Preset.names()) + " (default r50)"))
                 .addOption(Main.flag("out", "DIR", "output folder (created if missing)"))
-                .addOption(Main.flag("batch", "B", "static batch size of the graphs (default 2)"))
+                .addOption(Main.flag("levels", "L", "montage levels 1..4 (default: the preset's; 1 = image-level baseline)"))
+                .addOption(Main.flag("mode", "M", "level matching mode a|b|c|d (default a)"))
+                .addOption(Main.flag("batch", "B", "images per view (default: the preset's)"))
                 .addOption(Main.flag("size", "H", "input size in pixels, a multiple of 32 (default: the preset's)"))
-                .addOption(Main.flag("bn", "MODE", "batch norm mode of the forward graph: train|eval (default eval)"));
+                .addOption(Main.flag("temperature", "T", "InfoNCE temperature (default 1.0)"));
     }
 
     public int run(CommandLine cl) throws Exception {
         Preset preset = Preset.named(cl.getOptionValue("preset", "r50"));
         if (!cl.hasOption("out")) throw new UsageException("--out DIR is required");
         Path out = Path.of(cl.getOptionValue("out"));
-        int batch = Main.intFlag(cl, "batch", 2);
-        if (batch <= 0) throw new UsageException("--batch must be positive, got " + batch);
+        int batch = Main.intFlag(cl, "batch", preset.batch());
         int size = Main.intFlag(cl, "size", preset.imageSize());
+        int levels = Main.intFlag(cl, "levels", preset.levels());
         Preset.checkImageSize(size);
-        BnMode bn = switch (cl.getOptionValue("bn", "eval")) {
-            case "train" -> BnMode.TRAIN;
-            case "eval" -> BnMode.EVAL;
-            default -> throw new UsageException("--bn must be train or eval, got '" + cl.getOptionValue("bn") + "'");
-        };
-        Files.createDirectories(out);
-        Graph g = BackboneFpn.graph(preset, bn, batch, size);
-        Path model = out.resolve("backbone_fpn.onnx");
-        Files.write(model, OnnxExport.toModel(g).toByteArray());
-        ObjectNode manifest = GraphManifest.JSON.createObjectNode();
-        manifest.put("preset", preset.name());
-        manifest.put("backbone", preset.backbone().name());
-        manifest.put("fpn_channels", preset.fpnChannels());
-        manifest.put("image_size", size);
-        manifest.put("batch", batch);
-        manifest.put("bn_mode", bn.name().toLowerCase());
-        manifest.putObject("graphs").set("backbone_fpn.onnx", GraphManifest.describe(g));
-        GraphManifest.JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("manifest.json").toFile(), manifest);
-        System.out.printf("wrote %s (%d nodes, %d parameters) and manifest.json%n", model, g.nodes().size(), g.params().size());
+        MatchMode mode = MatchMode.parse(cl.getOptionValue("mode", "a"));
+        int[] montages = DataConfig.defaultMontages(batch, levels);
+        MclConfig cfg = MclConfig.of(preset, levels, mode, batch, size, montages);
+        if (cl.hasOption("temperature")) {
+            double t;
+            try {
+                t = Double.parseDouble(cl.getOptionValue("temperature"));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--temperature needs a number, got '" + cl.getOptionValue("temperature") + "'");
+            }
+            cfg = new MclConfig(preset, levels, mode, batch, size, montages, t, cfg.levelWeights());
+        }
+        MclGraphs.Built built = MclGraphs.write(cfg, out);
+        Graph forward = BackboneFpn.graph(preset, BnMode.EVAL, batch, size);
+        Files.write(out.resolve(FORWARD), OnnxExport.toModel(forward).toByteArray());
+        ObjectNode manifest = built.manifest();
+        ((ObjectNode) manifest.get("graphs")).set(FORWARD, GraphManifest.describe(forward));
+        GraphManifest.JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve(MclGraphs.MANIFEST).toFile(), manifest);
+        System.out.printf("wrote %s: %s (%d nodes), %s (%d nodes), %s, manifest.json; %d trainable parameters%n", out,
+                MclGraphs.ONLINE, built.online().nodes().size(), MclGraphs.TARGET, built.target().nodes().size(), FORWARD,
+                built.online().params().stream().filter(p -> p.trainable()).count());
         return 0;
     }
 }

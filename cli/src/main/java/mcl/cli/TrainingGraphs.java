@@ -1,6 +1,11 @@
 package mcl.cli;
 
 import java.io.IOException;
+import mcl.graph.OnnxExport;
+import mcl.graphs.Preset;
+import mcl.graphs.mcl.MatchMode;
+import mcl.graphs.mcl.MclConfig;
+import mcl.graphs.mcl.MclGraphs;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import mcl.runtime.train.GraphBundle;
@@ -20,8 +25,13 @@ final class TrainingGraphs {
                 throw new UncheckedIOException("cannot read the graphs in " + c.graphs() + ": " + e.getMessage(), e);
             }
         }
-        throw new UsageException("this build has no built-in MCL training graphs for preset '" + c.preset()
-                + "' yet; pass --graphs DIR (a folder with online_train.onnx, target_forward.onnx, manifest.json)");
+        // Built in memory from the preset and the data settings (the graphs have static shapes).
+        MclConfig defaults = MclConfig.of(Preset.named(c.preset()), c.levels(), MatchMode.parse(c.mode()), c.batch(), c.size(),
+                c.dataConfig().montages());
+        MclConfig cfg = new MclConfig(defaults.preset(), defaults.levels(), defaults.mode(), defaults.batch(), defaults.size(),
+                defaults.montages(), c.temperature(), defaults.levelWeights());
+        MclGraphs.Built b = MclGraphs.build(cfg);
+        return GraphBundle.of(OnnxExport.toModel(b.online()).toByteArray(), OnnxExport.toModel(b.target()).toByteArray(), b.manifest());
     }
 
     /** The graphs have static shapes: the data settings must be theirs. */

@@ -53,7 +53,7 @@ class MainTest {
 
     @Test
     void graphsWritesACheckedModelAndManifest() throws Exception {
-        assertEquals(0, main.run("graphs", "--preset", "r18", "--out", dir.toString(), "--batch", "1", "--size", "64"), err.toString());
+        assertEquals(0, main.run("graphs", "--preset", "r18", "--out", dir.toString(), "--batch", "2", "--size", "64"), err.toString());
         Path model = dir.resolve("backbone_fpn.onnx");
         assertTrue(Files.size(model) > 0);
         JsonNode m = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());

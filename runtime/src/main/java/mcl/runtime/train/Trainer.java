@@ -45,6 +45,8 @@ public final class Trainer implements AutoCloseable {
     private final FloatBuffer[][] images;
     private final LongBuffer[][] tiles;
     private final FloatBuffer[] viewTarget = new FloatBuffer[2];
+    /** Per view, the online graph's target inputs of levels beyond 0 (matching modes b-d). */
+    private final List<Map<Integer, FloatBuffer>> viewTargetLevels = List.of(new java.util.TreeMap<>(), new java.util.TreeMap<>());
     /** Per view, target_forward's batch statistics (kept apart so a skipped step can drop them). */
     private final List<Map<String, FloatBuffer>> targetStats = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
     private final FloatBuffer loss;
@@ -77,6 +79,14 @@ public final class Trainer implements AutoCloseable {
             }
             viewTarget[v - 1] = DirectBuffers.floats(numel(onlineSession.shape("view" + v + ".target")));
             onlineSession.bindInput("view" + v + ".target", viewTarget[v - 1]);
+            // Matching modes b-d also contrast with the target's embeddings of the other levels.
+            for (int l = 1; l < levels; l++) {
+                String name = "view" + v + ".target.level" + l;
+                if (!onlineSession.inputNames().contains(name)) continue;
+                FloatBuffer b = DirectBuffers.floats(numel(onlineSession.shape(name)));
+                onlineSession.bindInput(name, b);
+                viewTargetLevels.get(v - 1).put(l, b);
+            }
         }
         bindWeights(onlineSession, online, "online_train.onnx");
         bindWeights(targetSession, target, "target_forward.onnx");
@@ -86,7 +96,7 @@ public final class Trainer implements AutoCloseable {
             onlineOut.put(out, b);
         }
         for (String out : targetSession.outputNames()) {
-            if (out.equals("target")) continue;
+            if (out.startsWith("target")) continue;
             for (int v = 0; v < 2; v++) targetStats.get(v).put(out, DirectBuffers.floats(numel(targetSession.shape(out))));
         }
         loss = output("loss");
@@ -152,6 +162,12 @@ public final class Trainer implements AutoCloseable {
         for (int v = 0; v < 2; v++) {
             targetSession.bindInput("images", images[v][0]);
             targetSession.bindOutput("target", viewTarget[v]);
+            for (var e : viewTargetLevels.get(v).entrySet()) {
+                int l = e.getKey();
+                targetSession.bindInput("level" + l + ".images", images[v][l]);
+                targetSession.bindInput("level" + l + ".tiles", tiles[v][l]);
+                targetSession.bindOutput("target.level" + l, e.getValue());
+            }
             targetStats.get(v).forEach(targetSession::bindOutput);
             run(targetSession);
         }
@@ -217,7 +233,7 @@ public final class Trainer implements AutoCloseable {
 
     private void bindWeights(GraphSession s, Weights w, String graph) {
         for (String in : s.inputNames()) {
-            if (in.startsWith("view") || in.equals("images")) continue;
+            if (in.startsWith("view") || in.equals("images") || in.startsWith("level")) continue;
             if (!w.has(in)) throw new IllegalArgumentException(graph + " reads '" + in + "', which manifest.json does not list as a parameter");
             long need = numel(s.shape(in));
             if (w.get(in).capacity() != need) {
