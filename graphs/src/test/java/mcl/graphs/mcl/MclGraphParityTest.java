@@ -30,14 +30,13 @@ class MclGraphParityTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0} mode={1} L={2}")
-    @CsvSource({"r18, a, 4", "r18, b, 1"})
-    void matchesThePytorchReference(String preset, String mode, int levels) throws Exception {
+    @ParameterizedTest(name = "{0} mode={1} L={2} size={3}")
+    @CsvSource({"tiny, a, 1, 64", "tiny, a, 4, 64", "tiny, b, 1, 64", "tiny, b, 4, 64", "r18, a, 4, 128", "r18, b, 1, 64"})
+    void matchesThePytorchReference(String preset, String mode, int levels, int size) throws Exception {
         Oracle.require();
         // BN1d of the level-0 predictor normalises over B samples: with B = 4 float32 rounding is
         // amplified ~1e4 times by the backward pass (PyTorch's own float32 error reaches 2.5e-2).
         int batch = 16;
-        int size = 64;
         int[] montages = new int[levels];
         for (int l = 0; l < levels; l++) montages[l] = (int) Math.ceil(batch / Math.min(Math.pow(4, l), 32));
         MclConfig cfg = MclConfig.of(Preset.named(preset), levels, MatchMode.parse(mode), batch, size, montages);
@@ -102,7 +101,7 @@ class MclGraphParityTest {
         SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
         SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
         if (System.getenv("MCL_KEEP") != null) {
-            Path keep = Path.of(System.getenv("MCL_KEEP"), preset + "_" + mode + "_" + levels);
+            Path keep = Path.of(System.getenv("MCL_KEEP"), preset + "_" + mode + "_" + levels + "_" + size);
             Files.createDirectories(keep);
             for (var f : Files.list(dir).toList()) Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
