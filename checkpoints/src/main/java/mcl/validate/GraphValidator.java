@@ -136,7 +136,8 @@ public final class GraphValidator {
 
         List<GradientCheck.Entry> entries = GradientCheck.run(ort, feed, grads, gradientEntries);
         List<String> wrong = entries.stream().filter(e -> !e.ok()).map(GradientCheck.Entry::describe).toList();
-        report(r, label, "gradient", wrong, entries.size() + " entries of " + grads.keySet() + " agree with central differences");
+        report(r, label, "gradient", wrong, entries.size() + " gradient entries agree with central differences ("
+                + entries.stream().map(e -> e.param() + "[" + e.index() + "]").collect(java.util.stream.Collectors.joining(", ")) + ")");
     }
 
     private static String shapeMismatch(Declared d, long[] actual, Map<String, Long> bound) {
