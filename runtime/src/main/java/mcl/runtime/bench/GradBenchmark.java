@@ -54,6 +54,41 @@ public final class GradBenchmark {
             return m;
         }
 
+        /**
+         * Node name -> the gradient rule that emitted it ("forward pass" for forward nodes). The rules
+         * create backward nodes without a scope, so this is inferred from the op and what it reads:
+         * in a ResNet/FPN graph each backward op type comes from one rule, except ReduceSum (conv dW
+         * when it sums a MatMul over the images, BN otherwise) and Conv (the grouped im2col of dW).
+         */
+        public Map<String, String> ruleOfNode() {
+            Map<String, String> m = new LinkedHashMap<>();
+            List<Node> nodes = graph.nodes();
+            for (int i = 0; i < nodes.size(); i++) {
+                Node n = nodes.get(i);
+                Node in0 = n.inputs().isEmpty() || n.inputs().get(0) == null ? null : n.inputs().get(0).producer();
+                String rule;
+                if (i < forwardNodes) {
+                    rule = "forward pass";
+                } else {
+                    rule = switch (n.op()) {
+                        case CONV -> n.attrs() instanceof mcl.graph.ops.ConvPool.ConvAttrs ? "conv dX, stride 1 (Conv with flipped kernel)" : "conv dW (MatMul per offset / im2col)";
+                        case CONV_TRANSPOSE -> "conv dX, strided (ConvTranspose)";
+                        case MATMUL, GEMM, PAD, CONCAT -> "conv dW (MatMul per offset / im2col)";
+                        case REDUCE_SUM -> in0 != null && in0.op() == mcl.graph.Op.MATMUL ? "conv dW (MatMul per offset / im2col)" : "BN backward (closed form), upsample, loss";
+                        case SLICE -> n.attrs() instanceof mcl.graph.ops.Movement.SliceInfo si && si.flip() ? "conv dX, stride 1 (Conv with flipped kernel)" : "conv dW (MatMul per offset / im2col)";
+                        case TRANSPOSE -> graph.paramOf(n.inputs().get(0)) != null ? "conv dX, stride 1 (Conv with flipped kernel)" : "layout (Transpose/Reshape)";
+                        case RESHAPE -> "layout (Transpose/Reshape)";
+                        case WHERE, GREATER, CAST -> "ReLU backward";
+                        case SCATTER_ELEMENTS, EXPAND -> "max-pool backward (ScatterElements)";
+                        case ADD -> "fan-out accumulation (Add)";
+                        default -> "BN backward (closed form), upsample, loss";
+                    };
+                }
+                m.put(n.name(), rule);
+            }
+            return m;
+        }
+
         public Map<String, String> opOfNode() {
             Map<String, String> m = new LinkedHashMap<>();
             for (Node n : graph.nodes()) m.put(n.name(), n.op().onnxName);
@@ -123,7 +158,7 @@ public final class GradBenchmark {
         ProfileSummary summary = null;
         if (c.profile() != null) {
             profileFile = profiledRun(c, g, model, rng, keep);
-            summary = ProfileSummary.read(profileFile, tg.passOfNode(), tg.opOfNode());
+            summary = ProfileSummary.read(profileFile, tg.passOfNode(), tg.ruleOfNode());
         }
         int nGrads = (int) g.outputs().keySet().stream().filter(k -> k.startsWith("grad.")).count();
         return new Result(c, g.nodes().size(), tg.forwardNodes(), nGrads, times, rssBefore, peak, profileFile, summary);

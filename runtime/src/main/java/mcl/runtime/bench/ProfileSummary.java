@@ -14,15 +14,16 @@ import java.util.Map;
  * Kernel times of the LAST run in an ONNX Runtime profile (the JSON that
  * {@code SessionOptions.enableProfiling} writes), summed per op type and per gradient rule.
  *
- * <p>Backward nodes are created by the rules without a scope, so the rule is inferred from the op
- * type (in this network each backward op type comes from one rule, see {@link #ruleOf}). Nodes that
- * ORT created or renamed while optimising are reported under their op type as "ort-inserted".
+ * <p>The caller says which pass and which gradient rule each node of its graph belongs to (see
+ * {@code GradBenchmark.TrainingGraph#ruleOfNode}); nodes that ORT created or renamed while
+ * optimising (layout transforms) are reported as "ort-inserted" with their op type; a fused node
+ * counts for the node whose name it carries.
  */
 public record ProfileSummary(double runMillis, double kernelMillis, List<Row> byOp, List<Row> byRule) {
     /** One aggregate: summed kernel milliseconds over {@code nodes} nodes. */
     public record Row(String label, double millis, int nodes) { }
 
-    public static ProfileSummary read(Path json, Map<String, String> passOfNode, Map<String, String> opOfNode) throws IOException {
+    public static ProfileSummary read(Path json, Map<String, String> passOfNode, Map<String, String> ruleOfNode) throws IOException {
         JsonNode events = new ObjectMapper().readTree(json.toFile());
         if (events.isObject() && events.has("traceEvents")) events = events.get("traceEvents");
         long start = -1;
@@ -43,29 +44,23 @@ public record ProfileSummary(double runMillis, double kernelMillis, List<Row> by
             long ts = e.path("ts").asLong();
             if (ts < start || ts > end) continue;
             double ms = e.path("dur").asLong() / 1000.0;
-            String node = name.substring(0, name.length() - "_kernel_time".length());
-            String op = e.path("args").path("op_name").asText(opOfNode.getOrDefault(node, "?"));
+            String node = ourNode(name.substring(0, name.length() - "_kernel_time".length()), passOfNode);
+            String op = e.path("args").path("op_name").asText("?");
             String pass = passOfNode.getOrDefault(node, "ort-inserted");
             add(byOp, pass + " " + op, ms);
-            add(byRule, pass.equals("backward") ? ruleOf(op) : pass + " pass", ms);
+            add(byRule, ruleOfNode.getOrDefault(node, "ort-inserted " + op), ms);
             total += ms;
         }
         return new ProfileSummary((end - start) / 1000.0, total, rows(byOp), rows(byRule));
     }
 
-    /** The gradient rule that emits backward nodes of this op type in a ResNet/FPN graph. */
-    static String ruleOf(String op) {
-        return switch (op) {
-            case "Conv" -> "conv dX, stride 1 (Conv with flipped kernel)";
-            case "ConvTranspose" -> "conv dX, strided (ConvTranspose)";
-            case "Gemm", "MatMul", "FusedGemm", "FusedMatMul" -> "conv dW (Gemm per kernel offset)";
-            case "Transpose", "Slice", "Pad", "Concat", "Reshape" -> "conv dW operand layout (Transpose/Pad/Slice/Concat/Reshape)";
-            case "Where", "Greater", "Cast" -> "ReLU backward";
-            case "ScatterElements", "Expand" -> "max-pool backward (ScatterElements)";
-            case "Add", "Sum" -> "fan-out accumulation (Add)";
-            case "Mul", "Sub", "ReduceSum", "ReduceMean", "Div", "Neg" -> "BN backward (closed form), FPN upsample and loss";
-            default -> "other: " + op;
-        };
+    /** ORT names a fused node after the node it replaced plus "/Fusion/" (e.g. "MatMul_4/MatmulTransposeFusion/"). */
+    private static String ourNode(String name, Map<String, String> known) {
+        if (known.containsKey(name)) return name;
+        for (int i = name.indexOf('/'); i >= 0; i = name.indexOf('/', i + 1)) {
+            if (known.containsKey(name.substring(0, i))) return name.substring(0, i);
+        }
+        return name;
     }
 
     private static void add(Map<String, double[]> m, String key, double ms) {
