@@ -153,6 +153,7 @@ public final class GradBenchmark {
             }
         }
         long peak = ProcStatus.kib("VmHWM");
+        keep.clear();
 
         Path profileFile = null;
         ProfileSummary summary = null;
@@ -164,7 +165,11 @@ public final class GradBenchmark {
         return new Result(c, g.nodes().size(), tg.forwardNodes(), nGrads, times, rssBefore, peak, profileFile, summary);
     }
 
-    /** One warm-up run and one recorded run in a profiling session; ORT writes the JSON on close. */
+    /**
+     * Warm-up runs (at least two: ORT builds its memory pattern after the first run and allocates
+     * the planned block in the second, which is much slower than the ones after) and one recorded
+     * run in a profiling session; ORT writes the JSON on close, and the summary reads the last run.
+     */
     private static Path profiledRun(Config c, Graph g, byte[] model, SplittableRandom rng, List<FloatBuffer> keep) throws IOException {
         Path target = c.profile().toAbsolutePath();
         Path dir = target.getParent() == null ? Path.of(".") : target.getParent();
@@ -174,8 +179,7 @@ public final class GradBenchmark {
         Map<String, float[]> weights = Initializer.initialise(g.params(), 1);
         try (GraphSession s = GraphSession.open(model, SessionConfig.cpu(c.threads()).withProfiling(prefix))) {
             bindAll(s, g, weights, rng, keep);
-            s.run().close();
-            s.run().close();
+            for (int i = 0; i < Math.max(2, c.warmup()) + 1; i++) s.run().close();
         }
         try (var files = Files.list(dir)) {
             Path written = files.filter(f -> f.getFileName().toString().startsWith("mcl_bench_profile") && f.toString().endsWith(".json"))
