@@ -6,8 +6,8 @@ L = sum_l sum(P_l * R_l) with fixed random R_l, gradients of every parameter. Ea
 grads set to None, forward, backward (the same work as one run of mcl's gradient graph, which
 writes fresh gradients). Warm-up repetitions first, then --reps timed ones.
 
-Prints one JSON line: per-rep seconds, median/min/max, and the peak RSS of this process
-(ru_maxrss, KiB on Linux).
+Prints one JSON line: per-rep seconds, median/min/max, the CPU seconds other processes used
+during each rep (the machine is shared), and the peak RSS of this process (ru_maxrss, KiB on Linux).
 Usage: bench_grad.py --model r18|r50 [--batch 32] [--size 224] [--threads 2] [--reps 5] [--warmup 2]
 """
 import argparse
@@ -40,6 +40,15 @@ with torch.no_grad():
 r = {k: torch.rand(a.batch, *s[1:]) * 2 - 1 for k, s in shapes.items()}
 
 
+def foreign_cpu_s():
+    """CPU seconds other processes used since boot: all CPUs' busy ticks minus ours (USER_HZ 100)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    busy = sum(v) - v[3] - v[4]
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return busy / 100.0 - (me.ru_utime + me.ru_stime)
+
+
 def step():
     for q in m.parameters():
         q.grad = None
@@ -48,16 +57,18 @@ def step():
     loss.backward()
 
 
-times = []
+times, foreign = [], []
 for i in range(a.warmup + a.reps):
+    f0 = foreign_cpu_s()
     t0 = time.perf_counter()
     step()
     dt = time.perf_counter() - t0
     if i >= a.warmup:
         times.append(dt)
+        foreign.append(round(foreign_cpu_s() - f0, 2))
 print(json.dumps({
     "model": a.model, "batch": a.batch, "size": a.size, "threads": torch.get_num_threads(),
     "torch": torch.__version__, "torchvision": torchvision.__version__,
-    "seconds": times, "median": statistics.median(times), "min": min(times), "max": max(times),
+    "seconds": [round(t, 3) for t in times], "foreign_cpu_s": foreign, "median": statistics.median(times), "min": min(times), "max": max(times),
     "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 }))

@@ -59,8 +59,8 @@ final class BenchCommand implements Command, Main.TakesArguments {
         System.out.printf("ours: building and timing %s+FPN fwd+bwd, batch %d, %d px, %d threads, %d warm-up + %d reps ...%n",
                 model, batch, size, threads, warmup, reps);
         GradBenchmark.Result ours = GradBenchmark.run(cfg);
-        System.out.printf("ours: %d nodes (%d forward), %d gradients; reps %s s; RSS before session %.2f GiB%n",
-                ours.nodes(), ours.forwardNodes(), ours.gradients(), fmt(ours.stepSeconds()), ours.rssBeforeKib() / 1048576.0);
+        System.out.printf("ours: %d nodes (%d forward), %d gradients; reps %s s; other processes' CPU s during them %s; RSS before session %.2f GiB%n",
+                ours.nodes(), ours.forwardNodes(), ours.gradients(), fmt(ours.stepSeconds()), fmt(ours.foreignCpuSeconds()), ours.rssBeforeKib() / 1048576.0);
 
         JsonNode t = null;
         if (torch) {
@@ -76,7 +76,9 @@ final class BenchCommand implements Command, Main.TakesArguments {
                 t == null ? "-" : String.format("%.2fx", ours.median() / t.get("median").asDouble()),
                 ours.peakRssKib() / 1048576.0,
                 t == null ? "-" : String.format("%.1f GiB", t.get("peak_rss_kib").asLong() / 1048576.0));
-        if (t != null) System.out.println("torch " + t.get("torch").asText() + ", reps " + t.get("seconds"));
+        if (t != null) {
+            System.out.println("torch " + t.get("torch").asText() + ": reps " + t.get("seconds") + " s; other processes' CPU s during them " + t.get("foreign_cpu_s"));
+        }
         if (ours.profile() != null) {
             System.out.println();
             System.out.println("profile written to " + ours.profileFile());

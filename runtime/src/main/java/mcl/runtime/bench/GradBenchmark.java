@@ -98,11 +98,12 @@ public final class GradBenchmark {
 
     /**
      * @param stepSeconds      every timed repetition
+     * @param foreignCpuSeconds CPU seconds other processes used during each repetition (0 = the machine was ours)
      * @param rssBeforeKib     the process's resident set just before the session was opened
      * @param peakRssKib       VmHWM of the process at the end (the JVM included)
      * @param profileFile      the ORT profile written, or null
      */
-    public record Result(Config config, int nodes, int forwardNodes, int gradients, double[] stepSeconds,
+    public record Result(Config config, int nodes, int forwardNodes, int gradients, double[] stepSeconds, double[] foreignCpuSeconds,
                          long rssBeforeKib, long peakRssKib, Path profileFile, ProfileSummary profile) {
         public double median() { return Stats.median(stepSeconds); }
 
@@ -142,14 +143,17 @@ public final class GradBenchmark {
         System.gc();
         long rssBefore = ProcStatus.kib("VmRSS");
         double[] times = new double[c.reps()];
+        double[] foreign = new double[c.reps()];
         try (GraphSession s = GraphSession.open(model, SessionConfig.cpu(c.threads()))) {
             bindAll(s, g, weights, rng, keep);
             weights = null;
             for (int i = 0; i < c.warmup(); i++) s.run().close();
             for (int i = 0; i < c.reps(); i++) {
+                double f0 = ProcStatus.foreignCpuSeconds();
                 long t0 = System.nanoTime();
                 s.run().close();
                 times[i] = (System.nanoTime() - t0) / 1e9;
+                foreign[i] = ProcStatus.foreignCpuSeconds() - f0;
             }
         }
         long peak = ProcStatus.kib("VmHWM");
@@ -162,7 +166,7 @@ public final class GradBenchmark {
             summary = ProfileSummary.read(profileFile, tg.passOfNode(), tg.ruleOfNode());
         }
         int nGrads = (int) g.outputs().keySet().stream().filter(k -> k.startsWith("grad.")).count();
-        return new Result(c, g.nodes().size(), tg.forwardNodes(), nGrads, times, rssBefore, peak, profileFile, summary);
+        return new Result(c, g.nodes().size(), tg.forwardNodes(), nGrads, times, foreign, rssBefore, peak, profileFile, summary);
     }
 
     /**

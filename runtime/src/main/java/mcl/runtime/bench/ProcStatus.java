@@ -19,4 +19,25 @@ public final class ProcStatus {
         }
         return -1;
     }
+
+    /**
+     * CPU seconds that OTHER processes used since the machine booted: busy time of all CPUs from
+     * /proc/stat minus this process's user+system time (both in clock ticks, assumed 100 Hz, the
+     * Linux USER_HZ). The difference over a timed interval says how much the machine was shared.
+     */
+    public static double foreignCpuSeconds() {
+        try {
+            String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < cpu.length && i <= 8; i++) {
+                if (i != 4 && i != 5) busy += Long.parseLong(cpu[i]); // skip idle and iowait
+            }
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long self = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+            return (busy - self) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
 }
