@@ -157,7 +157,8 @@ public final class ConvPool {
     }
 
     /**
-     * dL/dW without moving X or dY to channel-major: per image, dW[:, :, i, j] is the product
+     * dL/dW, for layers whose activations outweigh their weights, without moving X or dY to
+     * channel-major: per image, dW[:, :, i, j] is the product
      * dY[n] [O, Ho*Wo] . Xs[n]^T [Ho*Wo, C], where Xs is the (padded, strided) window of X seen by
      * offset (i, j); one batched MatMul over the images per offset, then a sum over the images.
      * Kernels with few input channels (the 3-channel stem) would make those products [O, C] with a
@@ -170,6 +171,10 @@ public final class ConvPool {
         long c = x.dim(1);
         long hw = gy.dim(2) * gy.dim(3);
         int taps = a.kh() * a.kw();
+        // Per image the products are [O, C] per offset: when those outweigh the image's activations
+        // (deep, small-spatial layers), summing them over the images would cost more than moving X
+        // and dY to channel-major once and letting one Gemm per offset run over all images.
+        if (o * c * taps > c * x.dim(2) * x.dim(3) + o * hw) return convWeightGradChannelMajor(gy, x, w, a);
         Tensor g3 = Movement.reshape(gy, n, o, hw);
         if (taps > 1 && c * taps <= IM2COL_MAX_ROWS) {
             Tensor col = Movement.reshape(im2col(x, a, gy.dim(2), gy.dim(3)), n, c * taps, hw); // rows (c, i, j)
@@ -183,6 +188,28 @@ public final class ConvPool {
                 Tensor window = Movement.reshape(window(xp, i, j, a.stride(), gy.dim(2), gy.dim(3)), n, c, hw);
                 Tensor tap = Reduce.sum(Linalg.matmul(g3, Movement.transposeLast2(window)), false, 0); // [O, C]
                 perTap.add(Movement.reshape(tap, o, c, 1));
+            }
+        }
+        return Movement.reshape(Movement.concat(2, perTap), w.shape());
+    }
+
+    /**
+     * dL/dW as one Gemm per kernel offset over all images: dW[:, :, i, j] = dY[O, N*Ho*Wo] .
+     * Xs[C, N*Ho*Wo]^T, with X and dY transposed to channel-major once, so every window slice is
+     * already a [C, N*Ho*Wo] matrix.
+     */
+    static Tensor convWeightGradChannelMajor(Tensor gy, Tensor x, Tensor w, ConvAttrs a) {
+        long o = gy.dim(1);
+        long c = x.dim(1);
+        long cols = x.dim(0) * gy.dim(2) * gy.dim(3);
+        Tensor gMat = Movement.reshape(Movement.transpose(gy, 1, 0, 2, 3), o, cols);
+        Tensor xc = Movement.transpose(x, 1, 0, 2, 3);
+        if (a.pad() > 0) xc = Movement.pad(xc, 0, 0, a.pad(), a.pad(), 0, 0, a.pad(), a.pad());
+        List<Tensor> perTap = new ArrayList<>();
+        for (int i = 0; i < a.kh(); i++) {
+            for (int j = 0; j < a.kw(); j++) {
+                Tensor window = Movement.reshape(window(xc, i, j, a.stride(), gy.dim(2), gy.dim(3)), c, cols);
+                perTap.add(Movement.reshape(Linalg.gemm(gMat, window, null, false, true), o, c, 1));
             }
         }
         return Movement.reshape(Movement.concat(2, perTap), w.shape());
