@@ -25,7 +25,7 @@ public final class Main {
     public Main(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(), new ExportCommand(out), new ValidateCommand(out))) commands.put(c.name(), c);
+        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(), new ExportCommand(out), new ValidateCommand(out), new BenchCommand())) commands.put(c.name(), c);
     }
 
     public static void main(String[] args) {

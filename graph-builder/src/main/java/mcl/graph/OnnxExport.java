@@ -32,9 +32,13 @@ public final class OnnxExport {
     }
 
     public static ModelProto toModel(Graph g, Map<String, float[]> embedded) {
+        List<Node> live = liveNodes(g);
+        Set<Tensor> read = new java.util.HashSet<>();
+        for (Node n : live) read.addAll(n.inputs());
         GraphProto.Builder gp = GraphProto.newBuilder().setName(g.name());
         for (Tensor t : g.inputs()) gp.addInput(valueInfo(t));
         for (Param p : usedParams(g)) {
+            if (!read.contains(p.tensor())) continue;
             float[] v = embedded.get(p.name());
             if (v == null) {
                 gp.addInput(valueInfo(p.tensor()));
@@ -44,9 +48,10 @@ public final class OnnxExport {
             }
         }
         for (Graph.Constant c : g.constants()) {
+            if (!read.contains(c.tensor())) continue;
             gp.addInitializer(tensorProto(c.tensor().name(), c.tensor().dtype(), c.tensor().shape(), c.data()));
         }
-        for (Node n : g.nodes()) gp.addNode(nodeProto(n));
+        for (Node n : live) gp.addNode(nodeProto(n));
         for (Tensor t : g.outputs().values()) gp.addOutput(valueInfo(t));
         return ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
@@ -57,11 +62,28 @@ public final class OnnxExport {
                 .build();
     }
 
-    /** Parameters some node reads, in declaration order. */
+    /** Parameters some node that an output depends on reads, in declaration order. */
     public static List<Param> usedParams(Graph g) {
         Set<Tensor> read = new LinkedHashSet<>();
-        for (Node n : g.nodes()) read.addAll(n.inputs());
+        for (Node n : liveNodes(g)) read.addAll(n.inputs());
         return g.params().stream().filter(p -> read.contains(p.tensor())).toList();
+    }
+
+    /**
+     * The nodes some output depends on, in creation (topological) order. Gradient rules emit a
+     * gradient for every input of a node; the ones nobody reads (e.g. d loss / d images) are
+     * dropped here rather than left for the runtime to compute.
+     */
+    public static List<Node> liveNodes(Graph g) {
+        Set<Node> live = new java.util.HashSet<>();
+        java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
+        for (Tensor t : g.outputs().values()) if (t.producer() != null) stack.push(t.producer());
+        while (!stack.isEmpty()) {
+            Node n = stack.pop();
+            if (!live.add(n)) continue;
+            for (Tensor t : n.inputs()) if (t != null && t.producer() != null && !live.contains(t.producer())) stack.push(t.producer());
+        }
+        return g.nodes().stream().filter(live::contains).toList();
     }
 
     static NodeProto nodeProto(Node n) {

@@ -91,6 +91,7 @@ class ShapeInferenceTest {
         try (var s = g.scope("layer1"); var b = g.scope("0")) {
             Tensor y = nn.batchNorm2d("bn1", nn.conv2d("conv1", x, 8, 3, 1, 1, new Init.KaimingNormalFanOut()));
             assertArrayEquals(new long[] {2, 8, 32, 32}, y.shape());
+            g.output("y", y);
         }
         assertEquals(List.of("layer1.0.conv1.weight", "layer1.0.bn1.weight", "layer1.0.bn1.bias",
                 "layer1.0.bn1.running_mean", "layer1.0.bn1.running_var"), g.params().stream().map(Param::name).toList());
@@ -99,6 +100,9 @@ class ShapeInferenceTest {
         assertEquals(Param.Role.BUFFER, g.param("layer1.0.bn1.running_var").role());
         // Train-mode BN reads no running statistics, so they do not become graph inputs.
         assertEquals(3, OnnxExport.usedParams(g).size());
+        // Nodes no output depends on are not exported.
+        Tensor unused = Elementwise.relu(x);
+        assertTrue(OnnxExport.liveNodes(g).stream().noneMatch(n -> n.outputs().contains(unused)));
     }
 
     @Test

@@ -123,7 +123,7 @@ public final class ConvPool {
         Tensor x = n.inputs().get(0);
         return switch (n.op()) {
             case CONV -> {
-                ConvAttrs a = n.attrs(ConvAttrs.class);
+                if (!(n.attrs() instanceof ConvAttrs a)) throw new IllegalArgumentException("no gradient for the grouped conv '" + n.name() + "' (backward passes emit it; no second derivatives)");
                 if (a.dilation() != 1) throw new IllegalArgumentException("Conv gradient supports dilation 1 only");
                 Tensor w = n.inputs().get(1);
                 List<Tensor> g = new ArrayList<>(List.of(convInputGrad(gy, w, x, a), convWeightGrad(gy, x, w, a)));
@@ -157,34 +157,100 @@ public final class ConvPool {
     }
 
     /**
-     * dL/dW as one Gemm per kernel offset: dW[:, :, i, j] = dY[O, N*Ho*Wo] . Xs[C, N*Ho*Wo]^T, where
-     * Xs is the (padded, strided) window of X seen by offset (i, j). X and dY are transposed to
-     * channel-major once, so every slice is already a [C, N*Ho*Wo] matrix.
+     * dL/dW, for layers whose activations outweigh their weights, without moving X or dY to
+     * channel-major: per image, dW[:, :, i, j] is the product
+     * dY[n] [O, Ho*Wo] . Xs[n]^T [Ho*Wo, C], where Xs is the (padded, strided) window of X seen by
+     * offset (i, j); one batched MatMul over the images per offset, then a sum over the images.
+     * Kernels with few input channels (the 3-channel stem) would make those products [O, C] with a
+     * tiny C, so they gather all windows first ({@link #im2col}) and do one product per image.
+     * Measured on ORT CPU against one Gemm per offset over channel-major copies (BENCHMARKS.md).
      */
     static Tensor convWeightGrad(Tensor gy, Tensor x, Tensor w, ConvAttrs a) {
+        long n = x.dim(0);
         long o = gy.dim(1);
         long c = x.dim(1);
-        long ho = gy.dim(2);
-        long wo = gy.dim(3);
-        long cols = x.dim(0) * ho * wo;
+        long hw = gy.dim(2) * gy.dim(3);
+        int taps = a.kh() * a.kw();
+        // Per image the products are [O, C] per offset: when those outweigh the image's activations
+        // (deep, small-spatial layers), summing them over the images would cost more than moving X
+        // and dY to channel-major once and letting one Gemm per offset run over all images.
+        if (o * c * taps > c * x.dim(2) * x.dim(3) + o * hw) return convWeightGradChannelMajor(gy, x, w, a);
+        Tensor g3 = Movement.reshape(gy, n, o, hw);
+        if (taps > 1 && c * taps <= IM2COL_MAX_ROWS) {
+            Tensor col = Movement.reshape(im2col(x, a, gy.dim(2), gy.dim(3)), n, c * taps, hw); // rows (c, i, j)
+            Tensor cw = Reduce.sum(Linalg.matmul(col, Movement.transposeLast2(g3)), false, 0);  // [C*kh*kw, O]
+            return Movement.reshape(Movement.transpose(cw, 1, 0), w.shape());
+        }
+        Tensor xp = a.pad() > 0 ? Movement.pad(x, 0, 0, a.pad(), a.pad(), 0, 0, a.pad(), a.pad()) : x;
+        List<Tensor> perTap = new ArrayList<>();
+        for (int i = 0; i < a.kh(); i++) {
+            for (int j = 0; j < a.kw(); j++) {
+                Tensor window = Movement.reshape(window(xp, i, j, a.stride(), gy.dim(2), gy.dim(3)), n, c, hw);
+                Tensor tap = Reduce.sum(Linalg.matmul(g3, Movement.transposeLast2(window)), false, 0); // [O, C]
+                perTap.add(Movement.reshape(tap, o, c, 1));
+            }
+        }
+        return Movement.reshape(Movement.concat(2, perTap), w.shape());
+    }
+
+    /**
+     * dL/dW as one Gemm per kernel offset over all images: dW[:, :, i, j] = dY[O, N*Ho*Wo] .
+     * Xs[C, N*Ho*Wo]^T, with X and dY transposed to channel-major once, so every window slice is
+     * already a [C, N*Ho*Wo] matrix.
+     */
+    static Tensor convWeightGradChannelMajor(Tensor gy, Tensor x, Tensor w, ConvAttrs a) {
+        long o = gy.dim(1);
+        long c = x.dim(1);
+        long cols = x.dim(0) * gy.dim(2) * gy.dim(3);
         Tensor gMat = Movement.reshape(Movement.transpose(gy, 1, 0, 2, 3), o, cols);
         Tensor xc = Movement.transpose(x, 1, 0, 2, 3);
         if (a.pad() > 0) xc = Movement.pad(xc, 0, 0, a.pad(), a.pad(), 0, 0, a.pad(), a.pad());
-        List<Tensor> taps = new ArrayList<>();
-        int s = a.stride();
+        List<Tensor> perTap = new ArrayList<>();
         for (int i = 0; i < a.kh(); i++) {
             for (int j = 0; j < a.kw(); j++) {
-                Tensor window = xc;
-                boolean whole = i == 0 && j == 0 && s == 1 && xc.dim(2) == ho && xc.dim(3) == wo;
-                if (!whole) {
-                    window = Movement.slice(xc, new long[] {i, j}, new long[] {i + s * (ho - 1) + 1, j + s * (wo - 1) + 1},
-                            new int[] {2, 3}, new long[] {s, s});
-                }
-                Tensor tap = Linalg.gemm(gMat, Movement.reshape(window, c, cols), null, false, true);
-                taps.add(Movement.reshape(tap, o, c, 1));
+                Tensor window = Movement.reshape(window(xc, i, j, a.stride(), gy.dim(2), gy.dim(3)), c, cols);
+                perTap.add(Movement.reshape(Linalg.gemm(gMat, window, null, false, true), o, c, 1));
             }
         }
-        return Movement.reshape(Movement.concat(2, taps), w.shape());
+        return Movement.reshape(Movement.concat(2, perTap), w.shape());
+    }
+
+    /** Above this many im2col rows (C * kh * kw) the windows are not gathered (memory: rows x N*Ho*Wo). */
+    static final long IM2COL_MAX_ROWS = 256;
+
+    /** The window of the padded input that kernel offset (i, j) sees: [N, C, ho, wo] (no copy when it is all of xp). */
+    private static Tensor window(Tensor xp, int i, int j, int s, long ho, long wo) {
+        if (i == 0 && j == 0 && s == 1 && xp.dim(2) == ho && xp.dim(3) == wo) return xp;
+        return Movement.slice(xp, new long[] {i, j}, new long[] {i + s * (ho - 1) + 1, j + s * (wo - 1) + 1},
+                new int[] {2, 3}, new long[] {s, s});
+    }
+
+    /** Grouped convolution attributes, used only by {@link #im2col}. */
+    public record GroupedConvAttrs(int kh, int kw, int stride, int pad, int group) implements Attrs {
+        public void writeTo(NodeProto.Builder n) {
+            n.addAttribute(Attrs.ints("kernel_shape", kh, kw));
+            n.addAttribute(Attrs.ints("strides", stride, stride));
+            n.addAttribute(Attrs.ints("pads", pad, pad, pad, pad));
+            n.addAttribute(Attrs.i("group", group));
+        }
+    }
+
+    /**
+     * Every window of x in one tensor [N, C*kh*kw, ho, wo], channel c*kh*kw + i*kw + j holding the
+     * window of offset (i, j) of channel c: a grouped conv (one group per channel) with a one-hot
+     * kernel, exact (each output is one input times 1). Emitted by backward passes only; it has no
+     * gradient rule of its own (ConvAttrs is what the CONV rule reads).
+     */
+    static Tensor im2col(Tensor x, ConvAttrs a, long ho, long wo) {
+        long c = x.dim(1);
+        int taps = a.kh() * a.kw();
+        float[] oneHot = new float[Math.toIntExact(c * taps * taps)];
+        for (int ch = 0; ch < c; ch++) {
+            for (int t = 0; t < taps; t++) oneHot[(ch * taps + t) * taps + t] = 1f;
+        }
+        Tensor kernel = x.graph().constant(oneHot, c * taps, 1, a.kh(), a.kw());
+        return x.graph().node(Op.CONV, List.of(x, kernel), new GroupedConvAttrs(a.kh(), a.kw(), a.stride(), a.pad(), (int) c),
+                new Graph.Out(x.dtype(), new long[] {x.dim(0), c * taps, ho, wo})).output(0);
     }
 
     /** Routes each output gradient to its argmax: ScatterElements(add) with MaxPool's flat indices. */
