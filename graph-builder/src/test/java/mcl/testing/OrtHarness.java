@@ -22,6 +22,7 @@ public final class OrtHarness {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setIntraOpNumThreads(2);
+            // MCL_ORT_OPT=NO_OPT|BASIC_OPT|EXTENDED_OPT|ALL_OPT: tells a rule's error from an ORT optimiser's.
             String level = System.getenv("MCL_ORT_OPT");
             if (level != null) opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(level));
             try (OrtSession s = env.createSession(model.toByteArray(), opts)) {
