@@ -120,12 +120,16 @@ class ExportValidateCommandTest {
         assertEquals(0, main.run("validate", onnx.toString()), out.toString() + err);
         assertTrue(out.toString().contains("ok   m.onnx run:"), out.toString());
 
-        assertEquals(0, main.run("graphs", "--preset", "r18", "--batch", "1", "--size", "64", "--out", dir.resolve("g").toString()));
+        // The tiny preset's own batch (16): with a handful of samples per BN, float32 central
+        // differences of a train-mode BN network are too ill-conditioned to check anything.
+        assertEquals(0, main.run("graphs", "--preset", "tiny", "--levels", "2", "--out", dir.resolve("g").toString()));
         out.reset();
         assertEquals(0, main.run("validate", "--json", dir.resolve("g").toString()), out.toString() + err);
         JsonNode j = new ObjectMapper().readTree(out.toString());
         assertTrue(j.get("ok").asBoolean(), j.toString());
-        assertEquals(4, j.get("checks").size(), "structure, manifest, ort-load, run: " + j);
+        // structure, manifest, ort-load and run for each of the three graphs, plus the training graph's gradient check
+        assertEquals(13, j.get("checks").size(), j.toString());
+        assertTrue(j.toString().contains("\"gradient\""), j.toString());
 
         Graph g = new Graph("nan");
         Tensor x = g.input("x", DType.FLOAT, 2);

@@ -78,7 +78,9 @@ public final class Autodiff {
         Map<Tensor, Tensor> out = new LinkedHashMap<>();
         for (Tensor t : wrt) {
             Tensor gt = grads.get(t);
-            out.put(t, gt != null ? gt : Movement.zerosLike(t));
+            // Zero for a target the loss does not reach, computed from the target itself so that
+            // it stays a graph input and grad.<name> keeps its parameter beside it.
+            out.put(t, gt != null ? gt : Elementwise.mul(t, g.scalar(0, t.dtype())));
         }
         return out;
     }
