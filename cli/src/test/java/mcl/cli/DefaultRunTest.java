@@ -14,9 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's main job, shortened: `mcl pretrain` on the tiny preset with the real MCL graphs and
- * synthetic data. With a fixed seed the loss of the last 20 steps must be clearly below the first
- * 20 (the measured fall is ~0.7 against a window-mean noise of ~0.07) and the positive cosine up.
+ * The README's main job itself: `mcl pretrain` (tiny preset, real MCL graphs, synthetic data, 300
+ * steps) with a fixed seed. The loss of the last 30 steps must be clearly below the first 30
+ * (measured with this seed: 11.12 -> 10.58, window-mean noise ~0.06) and the positive cosine up
+ * (0.00 -> 0.29). The loss stays on a plateau for the first 100-150 steps before it falls, so a
+ * shorter run would test the plateau, not the learning.
  */
 class DefaultRunTest {
     @TempDir
@@ -28,17 +30,17 @@ class DefaultRunTest {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
         int code = new Main(new PrintStream(out, true), new PrintStream(err, true))
-                .run("pretrain", "--out", run.toString(), "--steps", "150", "--warmup-steps", "15", "--seed", "3", "--log-every", "50");
+                .run("pretrain", "--out", run.toString(), "--seed", "3", "--log-every", "100");
         assertEquals(0, code, err.toString() + out);
         List<JsonNode> rows = Files.readAllLines(run.resolve("metrics.jsonl")).stream().map(DefaultRunTest::parse).toList();
-        assertEquals(150, rows.size());
-        double firstLoss = mean(rows.subList(0, 20), "loss");
-        double lastLoss = mean(rows.subList(130, 150), "loss");
-        double firstPos = mean(rows.subList(0, 20), "pos_cos");
-        double lastPos = mean(rows.subList(130, 150), "pos_cos");
+        assertEquals(300, rows.size());
+        double firstLoss = mean(rows.subList(0, 30), "loss");
+        double lastLoss = mean(rows.subList(270, 300), "loss");
+        double firstPos = mean(rows.subList(0, 30), "pos_cos");
+        double lastPos = mean(rows.subList(270, 300), "pos_cos");
         System.out.printf("default run: loss %.3f -> %.3f, pos_cos %.3f -> %.3f%n", firstLoss, lastLoss, firstPos, lastPos);
-        assertTrue(firstLoss - lastLoss > 0.25, "loss did not fall: " + firstLoss + " -> " + lastLoss);
-        assertTrue(lastPos - firstPos > 0.1, "positive cosine did not rise: " + firstPos + " -> " + lastPos);
+        assertTrue(firstLoss - lastLoss > 0.3, "loss did not fall: " + firstLoss + " -> " + lastLoss);
+        assertTrue(lastPos - firstPos > 0.15, "positive cosine did not rise: " + firstPos + " -> " + lastPos);
         assertTrue(Files.isRegularFile(run.resolve("backbone.safetensors")));
         assertTrue(Files.isRegularFile(run.resolve("curves.png")));
     }
