@@ -35,6 +35,15 @@ public record Manifest(JsonNode json, String preset, int levels, int batch, int 
     public record BnStat(String mean, String var, String runningMean, String runningVar, long count) { }
 
     public static Manifest parse(JsonNode m) {
+        JsonNode mont = need(m, "montages");
+        int[] montages = new int[mont.size()];
+        for (int i = 0; i < montages.length; i++) montages[i] = mont.get(i).asInt();
+        return new Manifest(m, text(m, "preset"), need(m, "levels").asInt(), need(m, "batch").asInt(), need(m, "size").asInt(),
+                montages, parameters(m), bnStats(m));
+    }
+
+    /** The "parameters" list of a graph manifest (any of ours: training or fine-tuning graphs). */
+    public static List<ParamInfo> parameters(JsonNode m) {
         List<ParamInfo> params = new ArrayList<>();
         for (JsonNode p : need(m, "parameters")) {
             JsonNode shape = need(p, "shape");
@@ -42,8 +51,13 @@ public record Manifest(JsonNode json, String preset, int levels, int batch, int 
             for (int i = 0; i < s.length; i++) s[i] = shape.get(i).asLong();
             boolean trainable = text(p, "role").equals("trainable");
             params.add(new ParamInfo(text(p, "name"), s, p.path("init").asText(""), trainable,
-                    trainable && bool(p, "lars"), trainable && bool(p, "weight_decay"), trainable && bool(p, "ema")));
+                    trainable && p.path("lars").asBoolean(false), trainable && bool(p, "weight_decay"), trainable && p.path("ema").asBoolean(false)));
         }
+        return List.copyOf(params);
+    }
+
+    /** The "bn_stats" map of a graph manifest: per graph file, its batch-statistics outputs and running buffers. */
+    public static Map<String, List<BnStat>> bnStats(JsonNode m) {
         Map<String, List<BnStat>> bn = new LinkedHashMap<>();
         need(m, "bn_stats").fields().forEachRemaining(e -> {
             List<BnStat> list = new ArrayList<>();
@@ -52,11 +66,7 @@ public record Manifest(JsonNode json, String preset, int levels, int batch, int 
             }
             bn.put(e.getKey(), list);
         });
-        JsonNode mont = need(m, "montages");
-        int[] montages = new int[mont.size()];
-        for (int i = 0; i < montages.length; i++) montages[i] = mont.get(i).asInt();
-        return new Manifest(m, text(m, "preset"), need(m, "levels").asInt(), need(m, "batch").asInt(), need(m, "size").asInt(),
-                montages, List.copyOf(params), bn);
+        return bn;
     }
 
     public ParamInfo param(String name) {

@@ -28,9 +28,6 @@ import mcl.tensors.HostTensor;
  * updates nothing (weights, momentum, target and BN buffers stay as they were).
  */
 public final class Trainer implements AutoCloseable {
-    /** torch BatchNorm's default momentum for running statistics. */
-    public static final double BN_MOMENTUM = 0.1;
-
     private final Manifest manifest;
     private final Weights online;
     private final Weights target;
@@ -189,27 +186,15 @@ public final class Trainer implements AutoCloseable {
         long t4 = System.nanoTime();
         ema.update(emaMomentum);
         for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.ONLINE, List.of())) {
-            updateRunning(online, s, onlineOut.get(s.mean()), onlineOut.get(s.var()));
+            BnRunning.update(online, s, onlineOut.get(s.mean()), onlineOut.get(s.var()));
         }
         for (int v = 0; v < 2; v++) {
             for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.TARGET, List.of())) {
-                updateRunning(target, s, targetStats.get(v).get(s.mean()), targetStats.get(v).get(s.var()));
+                BnRunning.update(target, s, targetStats.get(v).get(s.mean()), targetStats.get(v).get(s.var()));
             }
         }
         long t5 = System.nanoTime();
         return new StepResult(lossValue, levels, pos, neg, norm, false, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4);
-    }
-
-    /** torch BatchNorm: running = (1 - 0.1) running + 0.1 batch, with the unbiased batch variance. */
-    static void updateRunning(Weights w, Manifest.BnStat s, FloatBuffer mean, FloatBuffer var) {
-        FloatBuffer rm = w.get(s.runningMean());
-        FloatBuffer rv = w.get(s.runningVar());
-        double unbias = s.count() > 1 ? (double) s.count() / (s.count() - 1) : 1;
-        int n = rm.capacity();
-        for (int i = 0; i < n; i++) {
-            rm.put(i, (float) (BN_MOMENTUM * mean.get(i) + (1 - BN_MOMENTUM) * rm.get(i)));
-            rv.put(i, (float) (BN_MOMENTUM * var.get(i) * unbias + (1 - BN_MOMENTUM) * rv.get(i)));
-        }
     }
 
     private void copyIn(MontageBatch batch) {

@@ -86,7 +86,7 @@ class TrainerGuardTest {
         var s = new Manifest.BnStat("x.batch_mean", "x.batch_var", "bn.running_mean", "bn.running_var", 5);
         // torch.nn.BatchNorm1d(2)(x) in train mode on x with batch mean [1, -2] and biased var [0.8, 4]:
         // running_mean = 0.1 * mean, running_var = 0.9 + 0.1 * var * 5/4
-        Trainer.updateRunning(w, s, mcl.runtime.ort.DirectBuffers.copyOf(new float[] {1, -2}), mcl.runtime.ort.DirectBuffers.copyOf(new float[] {0.8f, 4}));
+        BnRunning.update(w, s, mcl.runtime.ort.DirectBuffers.copyOf(new float[] {1, -2}), mcl.runtime.ort.DirectBuffers.copyOf(new float[] {0.8f, 4}));
         assertArrayEquals(new float[] {0.1f, -0.2f}, Weights.copy(w.get("bn.running_mean")), 1e-7f);
         assertArrayEquals(new float[] {1.0f, 1.4f}, Weights.copy(w.get("bn.running_var")), 1e-7f);
     }
