@@ -3,23 +3,26 @@ package mcl.data.source;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import mcl.data.scenes.SceneImageSource;
 
 /** Opens the source named by one {@code --data} argument. */
 public final class Sources {
     public static final String USAGE = "--data takes a folder of images, a COCO .json, a .txt list of image paths, "
-            + "fashion-mnist[:DIR] or synthetic[:N[:SEED]]";
+            + "fashion-mnist[:DIR], fashion-scenes[:N[:SEED[:SIDE]]] (garments on cluttered backgrounds; synthetic shapes "
+            + "when dataset-fashion-mnist is missing) or synthetic[:N[:SEED]]";
 
     private Sources() { }
 
     /**
      * spec: a folder path, a {@code .json} COCO annotation file, a {@code .txt} list,
-     * {@code fashion-mnist[:DIR]} or {@code synthetic[:N[:SEED]]}. Fails with a clear message
+     * {@code fashion-mnist[:DIR]}, {@code fashion-scenes[:N[:SEED[:SIDE]]]} or {@code synthetic[:N[:SEED]]}. Fails with a clear message
      * when the source is missing or holds no images.
      */
     public static ImageSource open(String spec) {
         if (spec == null || spec.isBlank()) throw new IllegalArgumentException("no data source given; " + USAGE);
         String lower = spec.toLowerCase(Locale.ROOT);
         if (lower.equals("synthetic") || lower.startsWith("synthetic:")) return synthetic(spec);
+        if (lower.equals("fashion-scenes") || lower.startsWith("fashion-scenes:")) return SceneImageSource.open(spec);
         if (lower.equals("fashion-mnist") || lower.startsWith("fashion-mnist:")) {
             int colon = spec.indexOf(':');
             return FashionMnistSource.open(colon < 0 ? FashionMnistSource.DEBIAN_DIR : Path.of(spec.substring(colon + 1)));
