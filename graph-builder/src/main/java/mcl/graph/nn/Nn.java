@@ -120,6 +120,49 @@ public final class Nn {
     /** Nearest-neighbour 2x upsampling (FPN top-down path). */
     public Tensor upsample2x(Tensor x) { return Movement.upsampleNearest(x, 2); }
 
+    /**
+     * Bilinear upsampling by an integer factor with torch's {@code F.interpolate(mode="bilinear",
+     * align_corners=False)} semantics, as two MatMuls with constant interpolation matrices
+     * (columns: x @ Aw^T, rows: Ah @ .), so its gradient is the MatMul rule's (Linear Resize has none).
+     */
+    public Tensor upsampleBilinear(Tensor x, int factor) {
+        if (x.rank() != 4) throw new ShapeException("upsampleBilinear needs [N,C,H,W], got " + x.describe());
+        if (factor < 1) throw new IllegalArgumentException("upsampleBilinear factor must be >= 1, got " + factor);
+        if (factor == 1) return x;
+        int h = (int) x.dim(2);
+        int w = (int) x.dim(3);
+        Tensor awT = g.constant(transpose(bilinearMatrix(w, factor), w * factor, w), w, (long) w * factor);
+        Tensor ah = g.constant(bilinearMatrix(h, factor), (long) h * factor, h);
+        return Linalg.matmul(ah, Linalg.matmul(x, awT));
+    }
+
+    /**
+     * The [in*factor, in] matrix A with out = A @ in along one axis, for align_corners=False:
+     * source coordinate s = (o + 0.5) / factor - 0.5 clamped at 0, weights (1 - l, l) on
+     * floor(s) and min(floor(s) + 1, in - 1), l = s - floor(s) (torch's upsample_bilinear2d).
+     */
+    public static float[] bilinearMatrix(int in, int factor) {
+        int out = in * factor;
+        float[] a = new float[out * in];
+        for (int o = 0; o < out; o++) {
+            double s = Math.max(0.0, (o + 0.5) / factor - 0.5);
+            int i0 = Math.min((int) Math.floor(s), in - 1);
+            int i1 = Math.min(i0 + 1, in - 1);
+            double l1 = s - i0;
+            a[o * in + i0] += (float) (1 - l1);
+            a[o * in + i1] += (float) l1;
+        }
+        return a;
+    }
+
+    private static float[] transpose(float[] m, int rows, int cols) {
+        float[] t = new float[m.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+        }
+        return t;
+    }
+
     /** [N,C,H,W] -> [N,C]. */
     public Tensor globalAvgPool(Tensor x) { return Movement.flatten(ConvPool.globalAveragePool(x)); }
 

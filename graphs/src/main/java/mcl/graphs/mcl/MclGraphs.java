@@ -24,6 +24,7 @@ import mcl.graph.ops.Elementwise;
 import mcl.graph.ops.Linalg;
 import mcl.graph.ops.Movement;
 import mcl.graph.ops.Reduce;
+import mcl.graphs.ManifestParts;
 import mcl.graphs.nets.Mlp;
 
 /**
@@ -176,36 +177,17 @@ public final class MclGraphs {
             java.util.Set<String> inTarget = new java.util.HashSet<>();
             for (Param p : b.target().params()) inTarget.add(p.name());
             for (Param p : b.online().params()) {
-                ObjectNode o = params.addObject();
-                o.put("name", p.name());
-                ArrayNode s = o.putArray("shape");
-                for (long d : p.shape()) s.add(d);
-                o.put("init", p.init().describe());
-                o.put("role", p.trainable() ? "trainable" : "buffer");
-                // Biases and norm parameters (rank 1): no weight decay, no LARS adaptation (the recipe).
-                boolean matrix = p.trainable() && p.shape().length > 1;
+                ObjectNode o = ManifestParts.parameter(params, p);
+                boolean matrix = ManifestParts.decayed(p);
                 o.put("lars", matrix);
                 o.put("weight_decay", matrix);
                 o.put("ema", p.trainable() && inTarget.contains(p.name()));
                 o.put("in_target", inTarget.contains(p.name()));
             }
             ObjectNode bn = m.putObject("bn_stats");
-            bn.set(ONLINE, bnList(b.onlineBn()));
-            bn.set(TARGET, bnList(b.targetBn()));
+            bn.set(ONLINE, ManifestParts.bnStats(b.onlineBn()));
+            bn.set(TARGET, ManifestParts.bnStats(b.targetBn()));
             return m;
-        }
-
-        private static ArrayNode bnList(List<Nn.BnStats> stats) {
-            ArrayNode a = GraphManifest.JSON.createArrayNode();
-            for (Nn.BnStats s : stats) {
-                ObjectNode o = a.addObject();
-                o.put("mean", s.meanOutput());
-                o.put("var", s.varOutput());
-                o.put("running_mean", s.layer() + ".running_mean");
-                o.put("running_var", s.layer() + ".running_var");
-                o.put("count", s.count());
-            }
-            return a;
         }
     }
 }

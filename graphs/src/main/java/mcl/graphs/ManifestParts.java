@@ -1,0 +1,43 @@
+package mcl.graphs;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import mcl.graph.GraphManifest;
+import mcl.graph.Param;
+import mcl.graph.nn.Nn;
+
+/** Manifest fields every training-graph family writes the same way (MCL pre-training, segmentation). */
+public final class ManifestParts {
+    private ManifestParts() { }
+
+    /** Appends {name, shape, init, role} of {@code p} to {@code params}; callers add their optimiser flags. */
+    public static ObjectNode parameter(ArrayNode params, Param p) {
+        ObjectNode o = params.addObject();
+        o.put("name", p.name());
+        ArrayNode s = o.putArray("shape");
+        for (long d : p.shape()) s.add(d);
+        o.put("init", p.init().describe());
+        o.put("role", p.trainable() ? "trainable" : "buffer");
+        return o;
+    }
+
+    /** Biases and norm parameters (rank 1) get no weight decay (nor LARS adaptation): the recipe. */
+    public static boolean decayed(Param p) {
+        return p.trainable() && p.shape().length > 1;
+    }
+
+    /** Each training-mode BN application: its batch-statistics outputs, the running buffers they update, the count. */
+    public static ArrayNode bnStats(List<Nn.BnStats> stats) {
+        ArrayNode a = GraphManifest.JSON.createArrayNode();
+        for (Nn.BnStats s : stats) {
+            ObjectNode o = a.addObject();
+            o.put("mean", s.meanOutput());
+            o.put("var", s.varOutput());
+            o.put("running_mean", s.layer() + ".running_mean");
+            o.put("running_var", s.layer() + ".running_var");
+            o.put("count", s.count());
+        }
+        return a;
+    }
+}
