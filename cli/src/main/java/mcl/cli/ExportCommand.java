@@ -51,7 +51,7 @@ final class ExportCommand implements Command {
         }
         Set<Part> parts = Part.parseList(cl.getOptionValue("parts", Part.names().replace(" ", "")));
         Which which = Which.parse(cl.getOptionValue("which", "online"));
-        double div = doubleFlag(cl, "div", 1);
+        double div = Main.doubleFlag(cl, "div", 1);
         if (cl.hasOption("size") && format != Format.ONNX) throw new UsageException("--size applies to --format onnx only");
 
         Checkpoint ck = CheckpointReader.open(Path.of(cl.getOptionValue("checkpoint")));
@@ -64,15 +64,5 @@ final class ExportCommand implements Command {
                 parts.stream().map(Part::flagName).collect(Collectors.joining(",")), div == 1 ? "" : ", div " + div, ck.dir());
         notes.forEach(out::println);
         return 0;
-    }
-
-    private static double doubleFlag(CommandLine cl, String flag, double dflt) {
-        String v = cl.getOptionValue(flag);
-        if (v == null) return dflt;
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + flag + " needs a number, got '" + v + "'");
-        }
     }
 }

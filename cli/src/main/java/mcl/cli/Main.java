@@ -25,7 +25,7 @@ public final class Main {
     public Main(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(), new ExportCommand(out), new ValidateCommand(out), new BenchCommand())) commands.put(c.name(), c);
+        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(), new ExportCommand(out), new ValidateCommand(out), new BenchCommand(), new TransferCommand(out))) commands.put(c.name(), c);
     }
 
     public static void main(String[] args) {
@@ -110,6 +110,17 @@ public final class Main {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
             throw new UsageException("--" + flag + " needs an integer, got '" + v + "'");
+        }
+    }
+
+    /** Reads a number flag with a default, naming the flag when the value is not a number. */
+    static double doubleFlag(CommandLine cl, String flag, double dflt) {
+        String v = cl.getOptionValue(flag);
+        if (v == null) return dflt;
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + flag + " needs a number, got '" + v + "'");
         }
     }
 

@@ -10,9 +10,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import mcl.checkpoints.CheckpointReader;
 import mcl.checkpoints.Part;
@@ -64,7 +61,7 @@ final class PretrainCommand implements Command {
             String hint = f.equals("preset") ? "one of " + String.join(", ", TrainConfig.PRESETS) + " (default tiny)"
                     : f.equals("device") ? "cpu|cuda (cuda needs the `gpu` build profile)"
                     : f.equals("graphs") ? "folder with online_train.onnx, target_forward.onnx, manifest.json"
-                    : f.equals("data") ? "data source: folder, COCO .json, .txt list, fashion-mnist[:DIR], synthetic[:N[:SEED]]"
+                    : f.equals("data") ? "data source: folder, COCO .json, .txt list, fashion-mnist[:DIR], fashion-scenes[:N[:SEED[:SIDE]]], synthetic[:N[:SEED]]"
                     : "tiny preset: " + defaults.get(f);
             o.addOption(Main.flag(f.replace('_', '-'), "V", hint));
         }
@@ -75,19 +72,8 @@ final class PretrainCommand implements Command {
         Progress progress = Progress.forStream(out, System.console() != null, 10);
         PretrainRun run;
         TrainLoop.Result result;
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch done = new CountDownLatch(1);
-        // SIGINT/SIGTERM: ask the loop to stop after the current step and wait while it saves.
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                done.await(120, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "mcl-stop");
         TrainConfig config;
-        try {
+        try (StopOnSignal stop = new StopOnSignal()) {
             if (cl.hasOption("resume")) {
                 for (org.apache.commons.cli.Option opt : cl.getOptions()) {
                     if (!opt.getLongOpt().equals("resume")) {
@@ -97,8 +83,7 @@ final class PretrainCommand implements Command {
                 Path dir = Path.of(cl.getOptionValue("resume"));
                 run = new PretrainRun(dir, graphs, progress, (f, s) -> { });
                 config = PretrainRun.readConfig(checkRun(dir));
-                Runtime.getRuntime().addShutdownHook(hook);
-                result = run.resume(stop::get);
+                result = run.resume(stop::stopped);
             } else {
                 config = effectiveConfig(cl);
                 Path dir = Path.of(cl.getOptionValue("out",
@@ -106,15 +91,7 @@ final class PretrainCommand implements Command {
                 run = new PretrainRun(dir, graphs, progress, (f, s) -> { });
                 out.println("run folder " + dir.toAbsolutePath() + " (" + config.preset() + " preset, " + config.steps() + " steps, batch "
                         + config.batch() + ", data " + config.data() + ")");
-                Runtime.getRuntime().addShutdownHook(hook);
-                result = run.start(config, stop::get);
-            }
-        } finally {
-            done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException | IllegalArgumentException e) {
-                // shutting down already, or never added
+                result = run.start(config, stop::stopped);
             }
         }
         out.println(result.message());

@@ -1,0 +1,112 @@
+package mcl.checkpoints.transfer;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import mcl.checkpoints.Checkpoint;
+import mcl.checkpoints.CheckpointReader;
+import mcl.checkpoints.Which;
+import mcl.data.scenes.LabelledScenes;
+import mcl.data.scenes.SegBatch;
+import mcl.data.scenes.SegBatches;
+import mcl.data.scenes.Split;
+import mcl.graph.OnnxExport;
+import mcl.graphs.Preset;
+import mcl.graphs.seg.SegConfig;
+import mcl.graphs.seg.SegGraphs;
+import mcl.runtime.optim.Lars;
+import mcl.runtime.optim.Schedule;
+import mcl.runtime.ort.SessionConfig;
+import mcl.runtime.progress.Progress;
+import mcl.runtime.transfer.SegGraphBundle;
+import mcl.runtime.transfer.SegMetrics;
+import mcl.runtime.transfer.SegTrainer;
+import mcl.tensors.HostTensor;
+
+/**
+ * One fine-tuning run of the transfer benchmark: builds the Semantic-FPN graphs, starts from random
+ * weights or loads a pre-trained backbone + FPN, fine-tunes on the labelled fraction of the
+ * training scenes (SGD with momentum, linear warm-up then cosine), and scores mIoU and pixel
+ * accuracy on the held-out test scenes (test garments only).
+ */
+public final class FineTune {
+    /** What a pre-trained checkpoint contributes: the backbone body and the FPN (the head is new). */
+    static boolean transferred(String name) { return name.startsWith("backbone.body.") || name.startsWith("backbone.fpn."); }
+
+    private FineTune() { }
+
+    /**
+     * @param evalAtStart also score the network before the first step (the starting point a short
+     *                    fine-tune is compared with)
+     */
+    public static TransferResult run(TransferConfig c, Progress progress, boolean evalAtStart, BooleanSupplier stop) {
+        long t0 = System.nanoTime();
+        Preset preset = Preset.named(c.preset());
+        LabelledScenes train = LabelledScenes.open(c.scenes(), Split.TRAIN, c.pool(), c.size(), c.sceneSeed());
+        LabelledScenes test = LabelledScenes.open(c.scenes(), Split.TEST, c.testScenes(), c.size(), c.sceneSeed());
+        int k = train.numClasses();
+        SegConfig sc = c.headChannels() > 0 ? new SegConfig(preset, k, c.batch(), c.size(), c.headChannels())
+                : SegConfig.of(preset, k, c.batch(), c.size());
+        SegGraphs.Built built = SegGraphs.build(sc);
+        SegGraphBundle graphs = SegGraphBundle.of(OnnxExport.toModel(built.train()).toByteArray(),
+                OnnxExport.toModel(built.eval()).toByteArray(), built.manifest());
+        int[] subset = SegBatches.labelledSubset(c.pool(), c.labels(), c.sceneSeed());
+        Lars.Settings sgd = new Lars.Settings(c.momentum(), 0, c.weightDecay());
+        try (SegTrainer trainer = new SegTrainer(graphs, sgd, SessionConfig.cpu(c.threads()))) {
+            trainer.initialise(c.seed());
+            if (!c.init().equals(TransferConfig.RANDOM)) {
+                Checkpoint ck = CheckpointReader.open(Path.of(c.init()));
+                if (!ck.preset().equals(c.preset())) {
+                    throw new IllegalArgumentException(c.init() + " is a " + ck.preset() + " checkpoint; this fine-tune builds the " + c.preset()
+                            + " network (pass --preset " + ck.preset() + ")");
+                }
+                Map<String, HostTensor> w = ck.weights(Which.parse(c.which()));
+                int n = trainer.load(w, FineTune::transferred, ck.dir() + "/" + Which.parse(c.which()).fileName);
+                progress.message("loaded " + n + " backbone + FPN tensors from " + ck.dir() + " (" + c.which() + " encoder, step " + ck.step() + ")");
+            }
+            SegBatch batch = new SegBatch(c.batch(), c.size());
+            double startMiou = evalAtStart ? evaluate(trainer, test, batch).meanIou() : Double.NaN;
+            Schedule lr = Schedule.warmupCosine(c.lr(), 0, c.warmupSteps(), 0.1, c.steps());
+            double[] losses = new double[(int) c.steps()];
+            progress.start(0, c.steps());
+            long start = System.nanoTime();
+            for (long step = 0; step < c.steps(); step++) {
+                if (stop.getAsBoolean()) throw new IllegalStateException("stopped at step " + step + " of " + c.steps());
+                int[] pick = SegBatches.stepIndices(subset, c.batch(), c.seed(), step);
+                SegBatches.fillTrain(train, pick, c.seed(), step, batch);
+                double loss = trainer.step(batch.images(), batch.labels(), lr.at(step));
+                if (Double.isNaN(loss)) throw new IllegalStateException("fine-tuning diverged at step " + step + " (loss or gradient not finite); lower --lr");
+                losses[(int) step] = loss;
+                double secs = (System.nanoTime() - start) / 1e9;
+                progress.update(step + 1, step * c.batch() / subset.length, loss, (step + 1) * c.batch() / secs, secs / (step + 1) * (c.steps() - step - 1));
+            }
+            progress.finish();
+            SegMetrics m = evaluate(trainer, test, batch);
+            int tenth = Math.max(1, losses.length / 10);
+            return new TransferResult(c.init(), c.labels(), subset.length, c.seed(), c.steps(), m.meanIou(), m.pixelAccuracy(),
+                    train.classNames(), m.iou(), mean(losses, 0, tenth), mean(losses, losses.length - tenth, losses.length), startMiou,
+                    (System.nanoTime() - t0) / 1e9, train.describe());
+        }
+    }
+
+    /** Scores every test scene once (the last batch is padded; padding is not scored). */
+    static SegMetrics evaluate(SegTrainer trainer, LabelledScenes test, SegBatch batch) {
+        SegMetrics m = new SegMetrics(test.numClasses());
+        int b = batch.capacity();
+        for (int first = 0; first < test.size(); first += b) {
+            int[] idx = new int[Math.min(b, test.size() - first)];
+            for (int i = 0; i < idx.length; i++) idx[i] = first + i;
+            SegBatches.fillEval(test, idx, batch);
+            FloatBuffer logits = trainer.predict(batch.images());
+            m.addLogits(logits, batch.labels(), batch.count(), batch.side(), batch.side());
+        }
+        return m;
+    }
+
+    private static double mean(double[] v, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += v[i];
+        return s / (to - from);
+    }
+}

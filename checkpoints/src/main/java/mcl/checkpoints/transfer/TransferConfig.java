@@ -1,0 +1,78 @@
+package mcl.checkpoints.transfer;
+
+import java.util.Locale;
+
+/**
+ * One fine-tuning run of the transfer benchmark: semantic segmentation of Fashion-MNIST scenes
+ * with a Semantic-FPN head on the (pre-trained or random) backbone + FPN.
+ *
+ * @param init        "random", or a pre-training run / checkpoint folder whose backbone + FPN are loaded
+ * @param which       the checkpoint's encoder to load: "online" (default, what BYOL-style methods export) or "target"
+ * @param labels      the fraction of the labelled pool used for fine-tuning (0.01 = "1%")
+ * @param pool        labelled training scenes the fraction is taken of
+ * @param testScenes  held-out scenes of the test split (only test garments) scored at the end
+ * @param scenes      the scene set: fashion-scenes[:DIR] (synthetic scenes when the package is absent) or synthetic
+ * @param sceneSeed   seed of the training scene set (pre-training draws the same scenes)
+ * @param headChannels Semantic-FPN head width, 0 for the default min(128, FPN width)
+ */
+public record TransferConfig(String preset, String init, String which, double labels, long steps, long seed, int batch, int size,
+                             double lr, double momentum, double weightDecay, long warmupSteps, int pool, int testScenes,
+                             String scenes, long sceneSeed, int threads, int headChannels) {
+    public static final String RANDOM = "random";
+
+    public TransferConfig {
+        check(labels > 0 && labels <= 1, "--labels must be a fraction in (0, 100%], got " + labels);
+        check(steps > 0, "--steps must be positive, got " + steps);
+        check(batch > 0, "--batch must be positive, got " + batch);
+        check(lr > 0, "--lr must be positive, got " + lr);
+        check(warmupSteps >= 0 && warmupSteps <= steps, "warm-up steps must be in 0..steps, got " + warmupSteps);
+        check(pool > 0 && testScenes > 0, "the scene pool and the test set must not be empty");
+        check(which.equals("online") || which.equals("target"), "--which must be online or target, got " + which);
+    }
+
+    /** The defaults of the benchmark for a preset; see BENCHMARKS.md for how they were chosen. */
+    public static TransferConfig defaults(String preset) {
+        return new TransferConfig(preset, RANDOM, "online", 0.10, 300, 1, 16, 128, 0.02, 0.9, 1e-4, 30, 5000, 500,
+                "fashion-scenes", 0, 0, 0);
+    }
+
+    public TransferConfig withInit(String init) {
+        return new TransferConfig(preset, init, which, labels, steps, seed, batch, size, lr, momentum, weightDecay, warmupSteps, pool,
+                testScenes, scenes, sceneSeed, threads, headChannels);
+    }
+
+    public TransferConfig withLabels(double labels) {
+        return new TransferConfig(preset, init, which, labels, steps, seed, batch, size, lr, momentum, weightDecay, warmupSteps, pool,
+                testScenes, scenes, sceneSeed, threads, headChannels);
+    }
+
+    public TransferConfig withSeed(long seed) {
+        return new TransferConfig(preset, init, which, labels, steps, seed, batch, size, lr, momentum, weightDecay, warmupSteps, pool,
+                testScenes, scenes, sceneSeed, threads, headChannels);
+    }
+
+    /** Labelled scenes used: the fraction of the pool, at least one. */
+    public int labelledScenes() { return Math.max(1, (int) Math.round(labels * pool)); }
+
+    /** "1%", "10%", "100%", or a plain fraction such as 0.05; the error names the accepted forms. */
+    public static double parseLabels(String s) {
+        String t = s.trim();
+        try {
+            double v = t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1)) / 100 : Double.parseDouble(t);
+            if (v > 0 && v <= 1) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--labels takes a percentage such as 1%, 10% or 100% (or a fraction in (0, 1]), got '" + s + "'");
+    }
+
+    /** "1%" for 0.01, "12.5%" for 0.125. */
+    public static String labelsName(double fraction) {
+        double pct = fraction * 100;
+        return (pct == Math.rint(pct) ? String.format(Locale.ROOT, "%d", (long) pct) : String.format(Locale.ROOT, "%.3g", pct)) + "%";
+    }
+
+    private static void check(boolean ok, String msg) {
+        if (!ok) throw new IllegalArgumentException(msg);
+    }
+}

@@ -1,0 +1,137 @@
+package mcl.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import mcl.checkpoints.transfer.FineTune;
+import mcl.checkpoints.transfer.TransferConfig;
+import mcl.checkpoints.transfer.TransferResult;
+import mcl.checkpoints.transfer.TransferSuite;
+import mcl.graphs.Preset;
+import mcl.runtime.progress.Progress;
+import mcl.runtime.train.GraphBundle;
+import mcl.runtime.train.TrainConfig;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+
+/**
+ * `mcl transfer`: does pre-training make a better dense predictor? Fine-tunes a Semantic-FPN
+ * segmentation network on Fashion-MNIST scenes from a checkpoint or from random weights and
+ * scores mIoU on held-out scenes; {@code --suite} runs the whole comparison (random, image-level
+ * and MCL pre-training; several label fractions and seeds) and writes the table and bar chart.
+ */
+final class TransferCommand implements Command {
+    private final PrintStream out;
+    private final Function<TrainConfig, GraphBundle> graphs;
+
+    TransferCommand(PrintStream out) {
+        this(out, TrainingGraphs::forConfig);
+    }
+
+    TransferCommand(PrintStream out, Function<TrainConfig, GraphBundle> graphs) {
+        this.out = out;
+        this.graphs = graphs;
+    }
+
+    public String name() { return "transfer"; }
+
+    public String summary() { return "fine-tune for segmentation from a checkpoint or random init and score mIoU (--suite: the whole comparison)"; }
+
+    public Options options() {
+        TransferConfig d = TransferConfig.defaults("tiny");
+        return new Options()
+                .addOption(Main.flag("init", "CKPT|random", "pre-training run or checkpoint folder, or random (default)"))
+                .addOption(Main.flag("which", "ENC", "encoder of the checkpoint: online (default) or target"))
+                .addOption(Main.flag("task", "TASK", "seg (semantic segmentation, the only task so far)"))
+                .addOption(Main.flag("labels", "P", "labelled fraction of the " + d.pool() + "-scene pool: 1%, 10% (default) or 100%"))
+                .addOption(Main.flag("steps", "N", "fine-tuning steps (default " + d.steps() + ")"))
+                .addOption(Main.flag("seed", "S", "fine-tuning seed: head init, batch order, flips (default " + d.seed() + ")"))
+                .addOption(Main.flag("preset", "P", "network preset, as the checkpoint's (default tiny)"))
+                .addOption(Main.flag("batch", "B", "images per step (default " + d.batch() + ")"))
+                .addOption(Main.flag("size", "PX", "scene side, a multiple of 32 (default " + d.size() + ")"))
+                .addOption(Main.flag("lr", "LR", "SGD learning rate (default " + d.lr() + ")"))
+                .addOption(Main.flag("weight-decay", "WD", "SGD weight decay (default " + d.weightDecay() + ")"))
+                .addOption(Main.flag("warmup-steps", "N", "linear warm-up steps (default " + d.warmupSteps() + ")"))
+                .addOption(Main.flag("pool", "N", "labelled training scenes the fraction is taken of (default " + d.pool() + ")"))
+                .addOption(Main.flag("test-scenes", "N", "held-out test scenes scored (default " + d.testScenes() + ")"))
+                .addOption(Main.flag("scenes", "SPEC", "fashion-scenes[:DIR] (default; synthetic scenes if absent) or synthetic"))
+                .addOption(Main.flag("threads", "N", "ONNX Runtime threads (default: all cores)"))
+                .addOption(Main.flag("out", "PATH", "result JSON (default runs/transfer-<time>.json); with --suite a folder (default runs/transfer-suite)"))
+                .addOption(Main.flag("suite", null, "run the whole comparison: pre-train image-level and MCL, fine-tune all three inits"))
+                .addOption(Main.flag("pretrain-steps", "N", "--suite: steps of each pre-training (default 600)"))
+                .addOption(Main.flag("pretrain-size", "PX", "--suite: pre-training input side (default: the preset's)"))
+                .addOption(Main.flag("levels", "L", "--suite: levels of the MCL pre-training (default: the preset's)"))
+                .addOption(Main.flag("seeds", "N", "--suite: fine-tuning seeds per cell (default 3)"))
+                .addOption(Main.flag("suite-labels", "LIST", "--suite: label fractions (default 1%,10%)"))
+                .addOption(Main.flag("pretrain-scenes", "N", "--suite: unlabelled training scenes for pre-training (default 10000)"));
+    }
+
+    public int run(CommandLine cl) throws Exception {
+        String task = cl.getOptionValue("task", "seg");
+        if (!task.equals("seg")) throw new UsageException("unknown --task '" + task + "'; valid tasks: seg");
+        TransferConfig c = config(cl);
+        Progress progress = Progress.forStream(out, System.console() != null, 50);
+        if (cl.hasOption("suite")) {
+            for (String f : List.of("init", "labels", "seed")) {
+                if (cl.hasOption(f)) throw new UsageException("--" + f + " is chosen by --suite (it runs every init, label fraction and seed)");
+            }
+            Preset p = Preset.named(c.preset());
+            List<Double> labels = new ArrayList<>();
+            for (String s : cl.getOptionValue("suite-labels", "1%,10%").split(",")) labels.add(parse(() -> TransferConfig.parseLabels(s)));
+            TransferSuite suite = new TransferSuite(c, Main.intFlag(cl, "pretrain-steps", 600), Main.intFlag(cl, "pretrain-size", p.imageSize()),
+                    Main.intFlag(cl, "levels", p.levels()), Main.intFlag(cl, "seeds", 3), labels, Main.intFlag(cl, "pretrain-scenes", 10_000));
+            Path dir = Path.of(cl.getOptionValue("out", "runs/transfer-suite"));
+            out.println("transfer suite in " + dir.toAbsolutePath() + " (finished pieces in it are reused)");
+            String table;
+            try (StopOnSignal stop = new StopOnSignal()) {
+                table = suite.run(dir, graphs, progress, stop::stopped);
+            }
+            out.println(table);
+            out.println("table: " + dir.resolve("suite.md") + "\nchart: " + dir.resolve("suite.png") + "\nruns:  " + dir.resolve("suite.json"));
+            return 0;
+        }
+        Path file = Path.of(cl.getOptionValue("out",
+                Path.of("runs", "transfer-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json").toString()));
+        out.println("fine-tuning " + c.preset() + " from " + c.init() + " on " + TransferConfig.labelsName(c.labels()) + " of the labels ("
+                + c.labelledScenes() + " scenes), " + c.steps() + " steps, seed " + c.seed());
+        TransferResult r;
+        try (StopOnSignal stop = new StopOnSignal()) {
+            r = FineTune.run(c, progress, true, stop::stopped);
+        }
+        r.write(file);
+        out.println(r.summary());
+        out.println("scores: " + file);
+        return 0;
+    }
+
+    private static TransferConfig config(CommandLine cl) {
+        String preset = cl.getOptionValue("preset", "tiny");
+        Preset.named(preset); // names the valid presets
+        TransferConfig d = TransferConfig.defaults(preset);
+        int size = Main.intFlag(cl, "size", d.size());
+        parse(() -> {
+            Preset.checkImageSize(size);
+            return 0;
+        });
+        return parse(() -> new TransferConfig(preset, cl.getOptionValue("init", d.init()), cl.getOptionValue("which", d.which()),
+                cl.hasOption("labels") ? TransferConfig.parseLabels(cl.getOptionValue("labels")) : d.labels(),
+                Main.intFlag(cl, "steps", (int) d.steps()), Main.intFlag(cl, "seed", (int) d.seed()), Main.intFlag(cl, "batch", d.batch()), size,
+                Main.doubleFlag(cl, "lr", d.lr()), d.momentum(), Main.doubleFlag(cl, "weight-decay", d.weightDecay()),
+                Main.intFlag(cl, "warmup-steps", (int) Math.min(d.warmupSteps(), Main.intFlag(cl, "steps", (int) d.steps()))),
+                Main.intFlag(cl, "pool", d.pool()), Main.intFlag(cl, "test-scenes", d.testScenes()), cl.getOptionValue("scenes", d.scenes()),
+                d.sceneSeed(), Main.intFlag(cl, "threads", d.threads()), d.headChannels()));
+    }
+
+    /** Turns a bad value's IllegalArgumentException into a usage error (exit 2, one line). */
+    private static <T> T parse(java.util.function.Supplier<T> f) {
+        try {
+            return f.get();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+}
