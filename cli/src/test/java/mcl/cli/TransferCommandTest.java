@@ -1,0 +1,69 @@
+package mcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `mcl transfer` end to end: a real tiny pre-training on Fashion-MNIST scenes hands its backbone +
+ * FPN to a segmentation fine-tune; bad flags are explained.
+ */
+class TransferCommandTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Main main = new Main(new PrintStream(out, true), new PrintStream(err, true));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void fineTunesFromAPretrainingRunAndSavesTheScores() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, main.run("pretrain", "--steps", "2", "--warmup-steps", "1", "--batch", "4", "--data", "fashion-scenes:16:0:64",
+                "--out", run.toString()), out + "\n" + err);
+        out.reset();
+        Path scores = dir.resolve("scores.json");
+        int rc = main.run("transfer", "--init", run.toString(), "--labels", "100%", "--pool", "8", "--test-scenes", "6", "--steps", "3",
+                "--batch", "4", "--out", scores.toString());
+        assertEquals(0, rc, out + "\n" + err);
+        String o = out.toString();
+        // every backbone.body.* and backbone.fpn.* tensor of the tiny preset (weights and BN buffers), nothing of the MCL head
+        assertTrue(o.contains("loaded 100 backbone + FPN tensors") && o.contains("(online encoder, step 2)"), o);
+        assertTrue(o.contains("mIoU ") && o.contains("scores: " + scores), o);
+        var json = new ObjectMapper().readTree(scores.toFile());
+        assertEquals(run.toString(), json.get("init").asText());
+        assertEquals("100%", json.get("labels").asText());
+        assertEquals(8, json.get("labelled_scenes").asInt());
+        double miou = json.get("miou").asDouble();
+        assertTrue(miou >= 0 && miou <= 1, "mIoU " + miou);
+        assertEquals(11, json.get("class_iou").size(), "background + 10 Fashion-MNIST classes");
+    }
+
+    @Test
+    void badFlagsAreExplained() throws Exception {
+        assertEquals(Main.USAGE, main.run("transfer", "--labels", "150%"));
+        assertTrue(err.toString().contains("1%, 10% or 100%"), err.toString());
+        err.reset();
+        assertEquals(Main.USAGE, main.run("transfer", "--task", "det"));
+        assertTrue(err.toString().contains("valid tasks: seg"), err.toString());
+        err.reset();
+        assertEquals(Main.USAGE, main.run("transfer", "--suite", "--seed", "3"));
+        assertTrue(err.toString().contains("--seed is chosen by --suite"), err.toString());
+        err.reset();
+        assertEquals(Main.USAGE, main.run("transfer", "--size", "100"));
+        assertTrue(err.toString().contains("multiple of 32"), err.toString());
+        err.reset();
+        assertEquals(Main.USAGE, main.run("transfer", "--lables", "1%"));
+        assertTrue(err.toString().contains("--labels"), "the closest flag is named: " + err);
+        err.reset();
+        int rc = main.run("transfer", "--init", dir.resolve("nothing-here").toString(), "--steps", "1", "--pool", "4", "--test-scenes", "4", "--batch", "4");
+        assertTrue(rc != 0);
+        assertTrue(err.toString().contains("nothing-here") && err.toString().contains("does not exist"), err.toString());
+    }
+}
