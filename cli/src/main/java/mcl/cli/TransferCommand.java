@@ -59,6 +59,8 @@ final class TransferCommand implements Command {
                 .addOption(Main.flag("pool", "N", "labelled training scenes the fraction is taken of (default " + d.pool() + ")"))
                 .addOption(Main.flag("test-scenes", "N", "held-out test scenes scored (default " + d.testScenes() + ")"))
                 .addOption(Main.flag("scenes", "SPEC", "fashion-scenes[:DIR] (default; synthetic scenes if absent) or synthetic"))
+                .addOption(Main.flag("no-rescale", null, "load pre-trained conv weights as they are (default: rescaled to their initial norm)"))
+                .addOption(Main.flag("validation", null, "score on validation scenes (training garments, other scenes) instead of the test scenes"))
                 .addOption(Main.flag("threads", "N", "ONNX Runtime threads (default: all cores)"))
                 .addOption(Main.flag("out", "PATH", "result JSON (default runs/transfer-<time>.json); with --suite a folder (default runs/transfer-suite)"))
                 .addOption(Main.flag("suite", null, "run the whole comparison: pre-train image-level and MCL, fine-tune all three inits"))
@@ -123,7 +125,7 @@ final class TransferCommand implements Command {
                 Main.doubleFlag(cl, "lr", d.lr()), d.momentum(), Main.doubleFlag(cl, "weight-decay", d.weightDecay()),
                 Main.intFlag(cl, "warmup-steps", (int) Math.min(d.warmupSteps(), Main.intFlag(cl, "steps", (int) d.steps()))),
                 Main.intFlag(cl, "pool", d.pool()), Main.intFlag(cl, "test-scenes", d.testScenes()), cl.getOptionValue("scenes", d.scenes()),
-                d.sceneSeed(), Main.intFlag(cl, "threads", d.threads()), d.headChannels()));
+                d.sceneSeed(), Main.intFlag(cl, "threads", d.threads()), d.headChannels(), !cl.hasOption("no-rescale"), cl.hasOption("validation")));
     }
 
     /** Turns a bad value's IllegalArgumentException into a usage error (exit 2, one line). */

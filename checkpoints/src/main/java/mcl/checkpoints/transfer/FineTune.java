@@ -2,6 +2,7 @@ package mcl.checkpoints.transfer;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import mcl.checkpoints.Checkpoint;
@@ -44,7 +45,9 @@ public final class FineTune {
         long t0 = System.nanoTime();
         Preset preset = Preset.named(c.preset());
         LabelledScenes train = LabelledScenes.open(c.scenes(), Split.TRAIN, c.pool(), c.size(), c.sceneSeed());
-        LabelledScenes test = LabelledScenes.open(c.scenes(), Split.TEST, c.testScenes(), c.size(), c.sceneSeed());
+        LabelledScenes test = c.validation()
+                ? LabelledScenes.open(c.scenes(), Split.TRAIN, c.testScenes(), c.size(), c.validationSeed())
+                : LabelledScenes.open(c.scenes(), Split.TEST, c.testScenes(), c.size(), c.sceneSeed());
         int k = train.numClasses();
         SegConfig sc = c.headChannels() > 0 ? new SegConfig(preset, k, c.batch(), c.size(), c.headChannels())
                 : SegConfig.of(preset, k, c.batch(), c.size());
@@ -62,8 +65,11 @@ public final class FineTune {
                             + " network (pass --preset " + ck.preset() + ")");
                 }
                 Map<String, HostTensor> w = ck.weights(Which.parse(c.which()));
+                Map<String, Double> initNorms = c.rescale() ? convNorms(trainer) : Map.of();
                 int n = trainer.load(w, FineTune::transferred, ck.dir() + "/" + Which.parse(c.which()).fileName);
-                progress.message("loaded " + n + " backbone + FPN tensors from " + ck.dir() + " (" + c.which() + " encoder, step " + ck.step() + ")");
+                initNorms.forEach((name, norm) -> scaleTo(trainer.weights().get(name), norm));
+                progress.message("loaded " + n + " backbone + FPN tensors from " + ck.dir() + " (" + c.which() + " encoder, step " + ck.step() + ")"
+                        + (c.rescale() ? "; " + initNorms.size() + " conv weights rescaled to their initial norm" : ""));
             }
             SegBatch batch = new SegBatch(c.batch(), c.size());
             double startMiou = evalAtStart ? evaluate(trainer, test, batch).meanIou() : Double.NaN;
@@ -83,21 +89,58 @@ public final class FineTune {
             }
             progress.finish();
             SegMetrics m = evaluate(trainer, test, batch);
+            // The same score on (up to 200 of) the labelled training scenes: tells over- from under-fitting.
+            SegMetrics fit = evaluate(trainer, train, Arrays.copyOf(subset, Math.min(subset.length, 200)), batch);
             int tenth = Math.max(1, losses.length / 10);
             return new TransferResult(c.init(), c.labels(), subset.length, c.seed(), c.steps(), m.meanIou(), m.pixelAccuracy(),
-                    train.classNames(), m.iou(), mean(losses, 0, tenth), mean(losses, losses.length - tenth, losses.length), startMiou,
-                    (System.nanoTime() - t0) / 1e9, train.describe());
+                    train.classNames(), m.iou(), mean(losses, 0, tenth), mean(losses, losses.length - tenth, losses.length), startMiou, fit.meanIou(),
+                    (System.nanoTime() - t0) / 1e9, (c.validation() ? "validation: " : "test: ") + test.describe());
         }
+    }
+
+    /**
+     * The norms of the freshly initialised conv weights that a checkpoint replaces. Every conv of
+     * the backbone and FPN feeds a BN, so a conv weight's scale does not change what the network
+     * computes in training, only how far an SGD step moves it (the effective step shrinks with the
+     * square of the norm). LARS pre-training at a large lr grows these norms 3-16x (measured on the
+     * tiny preset); fine-tuning them as they are barely moves the backbone. Rescaling each to its
+     * initial norm is the paper's "Div" trick done per layer, and changes no train-mode output.
+     */
+    private static Map<String, Double> convNorms(SegTrainer trainer) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        trainer.weights().all().forEach((name, b) -> {
+            if (transferred(name) && name.endsWith(".weight") && trainer.shape(name).length == 4) out.put(name, norm(b));
+        });
+        return out;
+    }
+
+    private static double norm(FloatBuffer b) {
+        double s = 0;
+        for (int i = 0, n = b.capacity(); i < n; i++) s += (double) b.get(i) * b.get(i);
+        return Math.sqrt(s);
+    }
+
+    private static void scaleTo(FloatBuffer b, double target) {
+        double now = norm(b);
+        if (now == 0) return;
+        float k = (float) (target / now);
+        for (int i = 0, n = b.capacity(); i < n; i++) b.put(i, b.get(i) * k);
     }
 
     /** Scores every test scene once (the last batch is padded; padding is not scored). */
     static SegMetrics evaluate(SegTrainer trainer, LabelledScenes test, SegBatch batch) {
-        SegMetrics m = new SegMetrics(test.numClasses());
+        int[] all = new int[test.size()];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        return evaluate(trainer, test, all, batch);
+    }
+
+    /** Scores the scenes {@code indices} of {@code scenes}. */
+    static SegMetrics evaluate(SegTrainer trainer, LabelledScenes scenes, int[] indices, SegBatch batch) {
+        SegMetrics m = new SegMetrics(scenes.numClasses());
         int b = batch.capacity();
-        for (int first = 0; first < test.size(); first += b) {
-            int[] idx = new int[Math.min(b, test.size() - first)];
-            for (int i = 0; i < idx.length; i++) idx[i] = first + i;
-            SegBatches.fillEval(test, idx, batch);
+        for (int first = 0; first < indices.length; first += b) {
+            int[] idx = Arrays.copyOfRange(indices, first, Math.min(indices.length, first + b));
+            SegBatches.fillEval(scenes, idx, batch);
             FloatBuffer logits = trainer.predict(batch.images());
             m.addLogits(logits, batch.labels(), batch.count(), batch.side(), batch.side());
         }

@@ -15,10 +15,12 @@ import java.util.List;
  * @param init        "random" or the pre-trained checkpoint folder
  * @param classIou    per class IoU (NaN where a class is absent from labels and predictions)
  * @param firstLoss   mean training loss of the first 10% of steps, {@code lastLoss} of the last 10%
+ * @param startMiou   held-out mIoU before the first step (NaN when not measured)
+ * @param trainMiou   mIoU on (up to 200 of) the labelled training scenes after fine-tuning, in eval mode
  */
 public record TransferResult(String init, double labels, int labelledScenes, long seed, long steps, double miou, double pixelAccuracy,
                              List<String> classNames, double[] classIou, double firstLoss, double lastLoss, double startMiou,
-                             double seconds, String scenes) {
+                             double trainMiou, double seconds, String scenes) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public ObjectNode toJson() {
@@ -38,6 +40,7 @@ public record TransferResult(String init, double labels, int labelledScenes, lon
         o.put("first_loss", firstLoss);
         o.put("last_loss", lastLoss);
         o.put("start_miou", startMiou);
+        o.put("train_miou", trainMiou);
         o.put("seconds", seconds);
         o.put("scenes", scenes);
         return o;
@@ -51,7 +54,7 @@ public record TransferResult(String init, double labels, int labelledScenes, lon
         for (int k = 0; k < iou.length; k++) iou[k] = per.get(names.get(k)).isNull() ? Double.NaN : per.get(names.get(k)).asDouble();
         return new TransferResult(o.get("init").asText(), TransferConfig.parseLabels(o.get("labels").asText()), o.get("labelled_scenes").asInt(),
                 o.get("seed").asLong(), o.get("steps").asLong(), o.get("miou").asDouble(), o.get("pixel_accuracy").asDouble(), List.copyOf(names),
-                iou, o.get("first_loss").asDouble(), o.get("last_loss").asDouble(), o.path("start_miou").asDouble(Double.NaN),
+                iou, o.get("first_loss").asDouble(), o.get("last_loss").asDouble(), o.path("start_miou").asDouble(Double.NaN), o.path("train_miou").asDouble(Double.NaN),
                 o.get("seconds").asDouble(), o.get("scenes").asText());
     }
 
@@ -69,8 +72,8 @@ public record TransferResult(String init, double labels, int labelledScenes, lon
 
     /** One line for the terminal. */
     public String summary() {
-        return String.format(java.util.Locale.ROOT, "mIoU %.4f  pixel accuracy %.4f  (start mIoU %.4f; loss %.3f -> %.3f; %s labels = %d scenes, %d steps, seed %d, %.0f s)",
-                miou, pixelAccuracy, startMiou, firstLoss, lastLoss, TransferConfig.labelsName(labels), labelledScenes, steps, seed, seconds);
+        return String.format(java.util.Locale.ROOT, "mIoU %.4f  pixel accuracy %.4f  (start mIoU %.4f; on its training scenes %.4f; loss %.3f -> %.3f; %s labels = %d scenes, %d steps, seed %d, %.0f s)",
+                miou, pixelAccuracy, startMiou, trainMiou, firstLoss, lastLoss, TransferConfig.labelsName(labels), labelledScenes, steps, seed, seconds);
     }
 
     static ArrayNode array(List<TransferResult> rs) {

@@ -13,7 +13,7 @@ class FineTuneTest {
     @Test
     void aShortFineTuneImprovesOverItsStartingPoint() {
         TransferConfig c = new TransferConfig("tiny", TransferConfig.RANDOM, "online", 1.0, 60, 1, 8, 64, 0.02, 0.9, 1e-4, 6, 64, 24,
-                "fashion-scenes", 0, 2, 0);
+                "fashion-scenes", 0, 2, 0, true, false);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TransferResult r = FineTune.run(c, Progress.forStream(new PrintStream(log, true), false, 20), true, () -> false);
         assertEquals(64, r.labelledScenes());

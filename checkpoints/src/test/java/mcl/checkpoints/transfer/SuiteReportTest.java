@@ -19,7 +19,7 @@ class SuiteReportTest {
 
     private static TransferResult result(String init, double labels, long seed, double miou) {
         return new TransferResult(init, labels, 50, seed, 10, miou, miou + 0.3, List.of("background", "a"), new double[] {0.9, miou},
-                2.0, 1.0, Double.NaN, 12, "test scenes");
+                2.0, 1.0, Double.NaN, 0.9, 12, "test scenes");
     }
 
     @Test

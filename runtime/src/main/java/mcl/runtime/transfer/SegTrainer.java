@@ -124,6 +124,12 @@ public final class SegTrainer implements AutoCloseable {
 
     public Weights weights() { return weights; }
 
+    /** The manifest's shape of a parameter or buffer. */
+    public long[] shape(String name) {
+        for (Manifest.ParamInfo p : graphs.parameters()) if (p.name().equals(name)) return p.shape();
+        throw new IllegalArgumentException("no parameter named '" + name + "'");
+    }
+
     /**
      * One step on a batch (images [B,3,S,S] normalised, labels [B,S,S]) with learning rate
      * {@code lr}. A non-finite loss or gradient updates nothing and returns NaN.
