@@ -40,4 +40,14 @@ public final class ManifestParts {
         }
         return a;
     }
+
+    /** Writes each graph as an .onnx file named by its key, and the manifest, into {@code dir}. */
+    public static void writeFolder(java.nio.file.Path dir, java.util.Map<String, mcl.graph.Graph> graphs, String manifestName,
+                                   com.fasterxml.jackson.databind.JsonNode manifest) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(dir);
+        for (var e : graphs.entrySet()) {
+            java.nio.file.Files.write(dir.resolve(e.getKey()), mcl.graph.OnnxExport.toModel(e.getValue()).toByteArray());
+        }
+        GraphManifest.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(manifestName).toFile(), manifest);
+    }
 }

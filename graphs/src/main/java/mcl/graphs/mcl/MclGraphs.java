@@ -6,7 +6,6 @@ import static mcl.graph.ops.Elementwise.scale;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.Map;
 import mcl.graph.DType;
 import mcl.graph.Graph;
 import mcl.graph.GraphManifest;
-import mcl.graph.OnnxExport;
 import mcl.graph.Param;
 import mcl.graph.Tensor;
 import mcl.graph.autodiff.Autodiff;
@@ -140,10 +138,7 @@ public final class MclGraphs {
     /** Writes online_train.onnx, target_forward.onnx and manifest.json into {@code dir}. */
     public static Built write(MclConfig cfg, Path dir) throws IOException {
         Built b = build(cfg);
-        Files.createDirectories(dir);
-        Files.write(dir.resolve(ONLINE), OnnxExport.toModel(b.online()).toByteArray());
-        Files.write(dir.resolve(TARGET), OnnxExport.toModel(b.target()).toByteArray());
-        GraphManifest.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(MANIFEST).toFile(), b.manifest());
+        mcl.graphs.ManifestParts.writeFolder(dir, java.util.Map.of(ONLINE, b.online(), TARGET, b.target()), MANIFEST, b.manifest());
         return b;
     }
 

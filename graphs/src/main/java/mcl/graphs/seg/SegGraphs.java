@@ -3,14 +3,12 @@ package mcl.graphs.seg;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import mcl.graph.DType;
 import mcl.graph.Graph;
 import mcl.graph.GraphManifest;
-import mcl.graph.OnnxExport;
 import mcl.graph.Param;
 import mcl.graph.ShapeException;
 import mcl.graph.Tensor;
@@ -120,10 +118,7 @@ public final class SegGraphs {
     /** Writes seg_train.onnx, seg_eval.onnx and seg_manifest.json into {@code dir}. */
     public static Built write(SegConfig cfg, Path dir) throws IOException {
         Built b = build(cfg);
-        Files.createDirectories(dir);
-        Files.write(dir.resolve(TRAIN), OnnxExport.toModel(b.train()).toByteArray());
-        Files.write(dir.resolve(EVAL), OnnxExport.toModel(b.eval()).toByteArray());
-        GraphManifest.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(MANIFEST).toFile(), b.manifest());
+        mcl.graphs.ManifestParts.writeFolder(dir, java.util.Map.of(TRAIN, b.train(), EVAL, b.eval()), MANIFEST, b.manifest());
         return b;
     }
 
