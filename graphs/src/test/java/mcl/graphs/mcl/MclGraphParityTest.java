@@ -34,6 +34,17 @@ class MclGraphParityTest {
     @CsvSource({"tiny, a, 1, 64", "tiny, a, 4, 64", "tiny, b, 1, 64", "tiny, b, 4, 64", "r18, a, 1, 64", "r18, a, 2, 64", "r18, b, 1, 64", "r18, b, 4, 64"})
     void matchesThePytorchReference(String preset, String mode, int levels, int size) throws Exception {
         Oracle.require();
+        writeCase(dir, preset, mode, levels, size);
+        Oracle.run("mcl_reference.py", "check", dir.toString());
+    }
+
+    /**
+     * Builds the case's graphs, runs them in ORT float32 and writes into dir what the oracle reads:
+     * config.json, weights.safetensors, target_weights.safetensors, inputs.safetensors (the
+     * target graph's outputs included, as the online graph was fed them), ours.safetensors, and the
+     * exported models online_train.onnx and target_forward.onnx. MCL_KEEP=DIR keeps a copy.
+     */
+    static void writeCase(Path dir, String preset, String mode, int levels, int size) throws Exception {
         // BN1d of the level-0 predictor normalises over B samples: with B = 4 float32 rounding is
         // amplified ~1e4 times by the backward pass (PyTorch's own float32 error reaches 2.5e-2).
         int batch = 16;
@@ -57,6 +68,9 @@ class MclGraphParityTest {
         // Target network per view, as the trainer runs it; its outputs feed the online graph.
         Map<String, HostTensor> ours = new LinkedHashMap<>();
         var targetModel = OnnxExport.toModel(built.target());
+        var onlineModel = OnnxExport.toModel(built.online());
+        Files.write(dir.resolve("target_forward.onnx"), targetModel.toByteArray());
+        Files.write(dir.resolve("online_train.onnx"), onlineModel.toByteArray());
         for (int v = 1; v <= 2; v++) {
             Map<String, HostTensor> feed = new LinkedHashMap<>(targetWeights);
             int need = cfg.mode().needsTargetLevels() ? levels : 1;
@@ -75,7 +89,7 @@ class MclGraphParityTest {
         }
         Map<String, HostTensor> feed = new LinkedHashMap<>(onlineWeights);
         built.online().inputs().forEach(t -> feed.put(t.name(), inputs.get(t.name())));
-        ours.putAll(OrtHarness.run(OnnxExport.toModel(built.online()), feed));
+        ours.putAll(OrtHarness.run(onlineModel, feed));
         assertEquals(built.online().params().stream().filter(p -> p.trainable()).count(),
                 ours.keySet().stream().filter(k -> k.startsWith("grad.")).count());
 
@@ -105,7 +119,6 @@ class MclGraphParityTest {
             Files.createDirectories(keep);
             for (var f : Files.list(dir).toList()) Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        Oracle.run("mcl_reference.py", "check", dir.toString());
     }
 
     /** The recipe's layout: a random permutation of the slots, each taken modulo B (level 0: the batch in order). */
