@@ -44,6 +44,31 @@ KINK = 1e-6  # |x| below KINK * max|x| of that ReLU call counts as on the kink (
 FINGERPRINT = 4096
 
 
+def tensor_errors(ours, ref, ref32):
+    """Per tensor name, (our error, PyTorch float32's error) against the float64 reference `ref`:
+    max|x - ref| / max|ref|; a gradient that is exactly zero in exact arithmetic is measured
+    against the largest gradient instead; mean cosines ("stats.*", in [-1, 1], may be near 0) by
+    absolute error. Exits when the two sides do not name the same tensors."""
+    import sys
+    if set(ref) != set(ours):
+        print(f"FAIL names: only ours {sorted(set(ours) - set(ref))[:8]}, only reference {sorted(set(ref) - set(ours))[:8]}")
+        sys.exit(1)
+    scale = max(float(abs(v).max()) for k, v in ref.items() if k.startswith("grad."))
+    out = {}
+    for k, r in ref.items():
+        if k.startswith("grad.") and abs(r).max() < 1e-7 * scale:
+            e = float(abs(ours[k]).max()) / scale
+            e32 = float(abs(ref32[k]).max()) / scale
+        elif k.startswith("stats."):
+            e = float(abs(ours[k].reshape(r.shape) - r).max())
+            e32 = float(abs(ref32[k].reshape(r.shape) - r).max())
+        else:
+            e = rel_err(ours[k].reshape(r.shape), r)
+            e32 = rel_err(ref32[k].reshape(r.shape), r)
+        out[k] = (e, e32)
+    return out
+
+
 def kink_context():
     return {"calls": 0, "flip": set(), "record": True, "near": [], "sign": {}, "fp": {}}
 

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import kink_search, read_safetensors, rel_err, use_kink_relus  # noqa: E402
+from common import kink_search, read_safetensors, rel_err, tensor_errors, use_kink_relus  # noqa: E402
 from mcl_reference import BnRecorder, load, make_resnet  # noqa: E402
 
 STRIDES = (4, 8, 16, 32)
@@ -110,21 +110,8 @@ def check(d, tol):
     plain = {}
 
     def errors(ref):
-        if set(ref) != set(ours):
-            print(f"FAIL names: only ours {sorted(set(ours) - set(ref))[:8]}, only reference {sorted(set(ref) - set(ours))[:8]}")
-            sys.exit(1)
-        scale = max(float(abs(v).max()) for k, v in ref.items() if k.startswith("grad."))
-        out = {}
-        for k, r in ref.items():
-            if k.startswith("grad.") and abs(r).max() < 1e-7 * scale:
-                e = float(abs(ours[k]).max()) / scale  # exactly zero in exact arithmetic
-                e32 = float(abs(ref32[k]).max()) / scale
-            else:
-                e = rel_err(ours[k].reshape(r.shape), r)
-                e32 = rel_err(ref32[k].reshape(r.shape), r)
-            plain[k] = (e, e32)
-            out[k] = e
-        return out
+        plain.update(tensor_errors(ours, ref, ref32))
+        return {k: e for k, (e, _) in plain.items()}
 
     ref, errs, kinks, flips = kink_search(lambda ctx: run_check(d, torch.float64, ctx), errors, tol)
     errors(ref)
