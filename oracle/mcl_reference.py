@@ -331,16 +331,11 @@ def main():
     plain = {}
 
     def errors(ref):
-        """Per tensor, the part of our error not explained: an error is accepted when it is <= tol,
-        or, for gradients, within 1.5x PyTorch float32's own distance from the float64 reference
-        (deep train-mode BN with small per-channel counts amplifies float32 rounding and ReLU-kink
-        decisions; PyTorch float32 reaches ~4e-2 on ResNet-18 at 64 px)."""
+        """Per tensor, the error beyond tol (0 when within). PyTorch float32's own distance from
+        the float64 reference is measured beside ours for the report only: once the reference
+        takes our ReLU sides at the elements within float32 rounding of 0, every case meets tol."""
         plain.update(tensor_errors(ours, ref, ref32))
-        excess = {}
-        for k, (e, e32) in plain.items():
-            explained = e <= tol or (k.startswith("grad.") and e <= 1.5 * e32)
-            excess[k] = 0.0 if explained else e
-        return excess
+        return {k: (0.0 if e <= tol else e) for k, (e, _) in plain.items()}
 
     # Our float32 ReLU outputs (the Java test writes them): the reference takes our side at the
     # elements whose float64 pre-activation is within float32 rounding of 0.
