@@ -111,7 +111,11 @@ public final class BarChart {
             g.drawString(series.get(si), right + 44, ly + 1);
         }
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        g.drawString("bar: mean; whisker: min-max; dots: runs", right + 20, top + 20 + series.size() * 24);
+        int noteY = top + 20 + series.size() * 24;
+        for (String line : new String[] {"bar: mean", "whisker: min to max", "dots: single runs"}) {
+            g.drawString(line, right + 20, noteY);
+            noteY += 15;
+        }
         g.dispose();
         Path parent = png.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
