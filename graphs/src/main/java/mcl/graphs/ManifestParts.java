@@ -50,4 +50,14 @@ public final class ManifestParts {
         }
         GraphManifest.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(manifestName).toFile(), manifest);
     }
+
+    /** The fields every manifest starts with: its format, and the network the graphs were built for. */
+    public static ObjectNode header(String format, mcl.graphs.Preset preset) {
+        ObjectNode m = GraphManifest.JSON.createObjectNode();
+        m.put("format", format);
+        m.put("preset", preset.name());
+        m.put("backbone", preset.backbone().name());
+        m.put("fpn_channels", preset.fpnChannels());
+        return m;
+    }
 }

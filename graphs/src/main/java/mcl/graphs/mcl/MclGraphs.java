@@ -148,11 +148,7 @@ public final class MclGraphs {
 
         static ObjectNode of(Built b) {
             MclConfig c = b.config();
-            ObjectNode m = GraphManifest.JSON.createObjectNode();
-            m.put("format", "mcl-graphs/1");
-            m.put("preset", c.preset().name());
-            m.put("backbone", c.preset().backbone().name());
-            m.put("fpn_channels", c.preset().fpnChannels());
+            ObjectNode m = mcl.graphs.ManifestParts.header("mcl-graphs/1", c.preset());
             m.put("projector_hidden", c.preset().projectorHidden());
             m.put("embedding_dim", c.preset().embeddingDim());
             m.put("levels", c.levels());

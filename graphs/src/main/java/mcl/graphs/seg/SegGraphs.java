@@ -125,11 +125,7 @@ public final class SegGraphs {
     /** Config, both graphs' interfaces, parameters (shape, init, role, weight_decay) and the BN statistics of seg_train. */
     static ObjectNode manifest(Built b) {
         SegConfig c = b.config();
-        ObjectNode m = GraphManifest.JSON.createObjectNode();
-        m.put("format", "mcl-seg-graphs/1");
-        m.put("preset", c.preset().name());
-        m.put("backbone", c.preset().backbone().name());
-        m.put("fpn_channels", c.preset().fpnChannels());
+        ObjectNode m = mcl.graphs.ManifestParts.header("mcl-seg-graphs/1", c.preset());
         m.put("num_classes", c.numClasses());
         m.put("batch", c.batch());
         m.put("size", c.size());

@@ -138,13 +138,8 @@ public final class FixtureGraphs {
         graphs.set(GraphBundle.TARGET, GraphManifest.describe(target));
         ArrayNode params = m.putArray("parameters");
         for (Param p : online.params()) {
-            ObjectNode o = params.addObject();
-            o.put("name", p.name());
-            ArrayNode shape = o.putArray("shape");
-            for (long d : p.shape()) shape.add(d);
-            o.put("init", p.init().describe());
-            o.put("role", p.trainable() ? "trainable" : "buffer");
-            boolean decays = p.trainable() && p.shape().length > 1; // biases and norm parameters are 1-d
+            ObjectNode o = mcl.graphs.ManifestParts.parameter(params, p);
+            boolean decays = mcl.graphs.ManifestParts.decayed(p);
             o.put("lars", decays);
             o.put("weight_decay", decays);
             o.put("ema", p.trainable() && !p.name().startsWith("predictor."));
