@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import mcl.runtime.optim.GradClip;
 import mcl.runtime.optim.Lars;
 import mcl.runtime.optim.Optimizer;
 import mcl.runtime.optim.Trainable;
@@ -25,9 +26,9 @@ import mcl.tensors.HostTensor;
  * statistics follow the batch statistics; {@code seg_eval.onnx} gives eval-mode logits.
  *
  * <p>The optimiser is {@link Lars} with the trust-ratio adaptation switched off for every
- * parameter, which is SGD with momentum and decoupled-from-nothing L2 weight decay in the
- * "lr inside the momentum" form (buf = m buf + lr (g + wd w); w -= buf): the same update as
- * torch's SGD while the lr is constant, and already checked against PyTorch. Weight decay skips
+ * parameter, which is SGD with momentum and L2 weight decay in the "lr inside the momentum"
+ * form (buf = m buf + lr (g + wd w); w -= buf): the same update as torch's SGD while the lr is
+ * constant, and already checked against PyTorch. Weight decay skips
  * biases and norm parameters, as mmsegmentation's defaults do for BN.
  */
 public final class SegTrainer implements AutoCloseable {
@@ -139,7 +140,7 @@ public final class SegTrainer implements AutoCloseable {
         trainLabels.put(0, labels);
         run(train);
         double l = loss.get(0);
-        if (!Double.isFinite(l) || !finiteGradients()) return Double.NaN;
+        if (!Double.isFinite(l) || !Double.isFinite(GradClip.globalNorm(trainables))) return Double.NaN;
         optimizer.step(lr);
         for (Manifest.BnStat s : graphs.bnStats()) BnRunning.update(weights, s, outputs.get(s.mean()), outputs.get(s.var()));
         return l;
@@ -150,14 +151,6 @@ public final class SegTrainer implements AutoCloseable {
         evalImages.put(0, images);
         run(eval);
         return logits;
-    }
-
-    private boolean finiteGradients() {
-        for (Trainable t : trainables) {
-            FloatBuffer g = t.grad();
-            for (int i = 0, n = g.capacity(); i < n; i++) if (!Float.isFinite(g.get(i))) return false;
-        }
-        return true;
     }
 
     private void bindWeights(GraphSession s, String graph, String... data) {
