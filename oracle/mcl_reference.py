@@ -55,16 +55,21 @@ def mode_targets(mode, level, levels):
     return list(range(levels))
 
 
+def make_backbone_fpn(cfg):
+    """torchvision's BackboneWithFPN (v2: BN in the FPN) on the configured ResNet body."""
+    exp = 1 if cfg["block"] == "basic" else 4
+    w = cfg["width"]
+    body = make_resnet(cfg["block"], cfg["layers"], w)
+    return BackboneWithFPN(body, {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"},
+                           [w * exp, 2 * w * exp, 4 * w * exp, 8 * w * exp], cfg["fpn_channels"], norm_layer=nn.BatchNorm2d)
+
+
 class MclReference(nn.Module):
     def __init__(self, cfg, with_predictor=True):
         super().__init__()
         self.cfg = cfg
-        exp = 1 if cfg["block"] == "basic" else 4
-        w = cfg["width"]
-        body = make_resnet(cfg["block"], cfg["layers"], w)
         c = cfg["fpn_channels"]
-        self.backbone = BackboneWithFPN(body, {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"},
-                                        [w * exp, 2 * w * exp, 4 * w * exp, 8 * w * exp], c, norm_layer=nn.BatchNorm2d)
+        self.backbone = make_backbone_fpn(cfg)
         win = cfg["size"] // 32
         head = FastRCNNConvFCHead((c, win, win), [c] * 4, [1024], norm_layer=nn.BatchNorm2d)
         self.roi_heads = nn.Module()

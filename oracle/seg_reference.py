@@ -18,11 +18,10 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torchvision.models.detection.backbone_utils import BackboneWithFPN
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import kink_search, read_safetensors, rel_err, tensor_errors, use_kink_relus  # noqa: E402
-from mcl_reference import BnRecorder, load, make_resnet  # noqa: E402
+from mcl_reference import BnRecorder, load, make_backbone_fpn  # noqa: E402
 
 STRIDES = (4, 8, 16, 32)
 
@@ -64,13 +63,8 @@ class FpnHead(nn.Module):
 class SegReference(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        exp = 1 if cfg["block"] == "basic" else 4
-        w = cfg["width"]
-        body = make_resnet(cfg["block"], cfg["layers"], w)
-        c = cfg["fpn_channels"]
-        self.backbone = BackboneWithFPN(body, {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"},
-                                        [w * exp, 2 * w * exp, 4 * w * exp, 8 * w * exp], c, norm_layer=nn.BatchNorm2d)
-        self.seg_head = FpnHead(c, cfg["head_channels"], cfg["num_classes"])
+        self.backbone = make_backbone_fpn(cfg)
+        self.seg_head = FpnHead(cfg["fpn_channels"], cfg["head_channels"], cfg["num_classes"])
 
     def forward(self, images):
         feats = self.backbone(images)
