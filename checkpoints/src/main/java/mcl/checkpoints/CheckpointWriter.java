@@ -17,8 +17,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import mcl.runtime.train.CheckpointStore;
-import mcl.runtime.train.TrainState;
+import mcl.checkpoints.CheckpointStore;
+import mcl.checkpoints.TrainState;
 import mcl.tensors.HostTensor;
 import mcl.tensors.SafeTensors;
 
@@ -73,16 +73,16 @@ public final class CheckpointWriter implements CheckpointStore {
         try {
             Files.createDirectory(tmp);
             ObjectNode files = JSON.createObjectNode();
-            Map<String, String> meta = Map.of("step", Long.toString(s.step()), "preset", s.config().preset());
+            Map<String, String> meta = Map.of("step", Long.toString(s.step()), "preset", s.config().path("preset").asText());
             writeTensors(tmp.resolve(Which.ONLINE.fileName), s.online(), meta, files, s.step());
             writeTensors(tmp.resolve(Which.TARGET.fileName), s.target(), meta, files, s.step());
             writeTensors(tmp.resolve(OPTIMIZER), s.optimizer(), meta, files, s.step());
             ObjectNode state = JSON.createObjectNode();
             state.put("version", VERSION);
-            state.put("preset", s.config().preset());
+            state.put("preset", s.config().path("preset").asText());
             state.put("step", s.step());
             state.put("epoch", s.epoch());
-            state.put("image_size", s.config().size());
+            state.put("image_size", s.config().path("size").asInt());
             state.put("data_position", s.dataPosition());
             ObjectNode rng = state.putObject("random_state");
             rng.put("seed", s.seed());
@@ -92,7 +92,7 @@ public final class CheckpointWriter implements CheckpointStore {
             state.put("skipped_steps", s.skippedSteps());
             state.put("saved_at", java.time.Instant.now().toString());
             state.set("files", files);
-            state.set("config", s.config().toJson());
+            state.set("config", s.config());
             Path stateFile = tmp.resolve(CheckpointReader.STATE);
             Files.write(stateFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
             fsync(stateFile);

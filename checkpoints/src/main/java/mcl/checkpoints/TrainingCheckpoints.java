@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import mcl.runtime.train.TrainConfig;
-import mcl.runtime.train.TrainState;
 import mcl.tensors.HostTensor;
 
 /**
@@ -85,19 +83,13 @@ public final class TrainingCheckpoints {
             }
             if (!got.equals(want)) throw new InvalidCheckpointException(p + " is damaged: its SHA-256 does not match the one state.json recorded");
         }
-        TrainConfig config;
-        try {
-            JsonNode c = state.get("config");
-            if (c == null || !c.isObject()) throw new InvalidCheckpointException(stateFile + " lacks \"config\"");
-            config = TrainConfig.merge(TrainConfig.preset(c.path("preset").asText("tiny")), c, stateFile + " config");
-        } catch (IllegalArgumentException e) {
-            throw new InvalidCheckpointException(e.getMessage(), e);
-        }
+        JsonNode config = state.get("config");
+        if (config == null || !config.isObject()) throw new InvalidCheckpointException(stateFile + " lacks \"config\"");
         Map<String, HostTensor> online = ck.weights(Which.ONLINE);
         Map<String, HostTensor> target = ck.weights(Which.TARGET);
         Map<String, HostTensor> optimizer = CheckpointReader.readWeights(dir.resolve(CheckpointWriter.OPTIMIZER));
-        return new TrainState(ck.step(), state.path("epoch").asLong(), longField(state, "data_position", stateFile), config.seed(),
-                state.path("consecutive_bad_steps").asInt(0), state.path("skipped_steps").asLong(0), config, online, target, optimizer);
+        return new TrainState(ck.step(), state.path("epoch").asLong(), longField(state, "data_position", stateFile), config.path("seed").asLong(),
+                state.path("consecutive_bad_steps").asInt(0), state.path("skipped_steps").asLong(0), (com.fasterxml.jackson.databind.node.ObjectNode) config, online, target, optimizer);
     }
 
     private static long longField(JsonNode o, String name, Path file) {

@@ -16,7 +16,7 @@ import mcl.checkpoints.Part;
 import mcl.checkpoints.Which;
 import mcl.checkpoints.export.Export;
 import mcl.checkpoints.export.Format;
-import mcl.checkpoints.train.PretrainRun;
+import mcl.runtime.train.PretrainRun;
 import mcl.runtime.progress.CurvesPlot;
 import mcl.runtime.progress.Progress;
 import mcl.runtime.train.GraphBundle;

@@ -2,9 +2,9 @@ package mcl.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import mcl.validate.Finding;
-import mcl.validate.GraphValidator;
-import mcl.validate.ValidationReport;
+import mcl.runtime.validate.Finding;
+import mcl.runtime.validate.GraphValidator;
+import mcl.runtime.validate.ValidationReport;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 import mcl.data.montage.MontageBatch;
+import mcl.checkpoints.CheckpointStore;
+import mcl.checkpoints.TrainState;
 import mcl.data.pipeline.BatchLoader;
 import mcl.runtime.optim.Schedule;
 import mcl.runtime.progress.Progress;
@@ -103,7 +105,7 @@ public final class TrainLoop {
     /** Saves, or reports a failed save and keeps the previous checkpoint as the latest. */
     private Path save(long step, int bad, long skipped) {
         if (step == savedStep) return savedAt; // a stop right after a periodic save
-        TrainState s = new TrainState(step, step / loader.stepsPerEpoch(), step, config.seed(), bad, skipped, config,
+        TrainState s = new TrainState(step, step / loader.stepsPerEpoch(), step, config.seed(), bad, skipped, config.toJson(),
                 trainer.online().snapshot(), trainer.target().snapshot(), trainer.optimizerState());
         try {
             Path p = store.save(s);

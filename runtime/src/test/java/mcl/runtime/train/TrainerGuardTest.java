@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import mcl.checkpoints.CheckpointStore;
+import mcl.checkpoints.TrainState;
 import mcl.data.pipeline.BatchLoader;
 import mcl.data.pipeline.DataConfig;
 import mcl.data.source.Sources;

@@ -1,4 +1,4 @@
-package mcl.validate;
+package mcl.runtime.validate;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package mcl.validate;
+package mcl.runtime.validate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

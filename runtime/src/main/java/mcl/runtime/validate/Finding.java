@@ -1,4 +1,4 @@
-package mcl.validate;
+package mcl.runtime.validate;
 
 /**
  * One check's outcome for one model.

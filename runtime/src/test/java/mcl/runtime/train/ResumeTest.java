@@ -1,4 +1,4 @@
-package mcl.checkpoints.train;
+package mcl.runtime.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,7 @@ import java.util.Map;
 import mcl.checkpoints.TrainingCheckpoints;
 import mcl.runtime.train.TrainConfig;
 import mcl.runtime.train.TrainLoop;
-import mcl.runtime.train.TrainState;
+import mcl.checkpoints.TrainState;
 import mcl.tensors.HostTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

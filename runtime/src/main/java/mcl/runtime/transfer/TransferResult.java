@@ -1,4 +1,4 @@
-package mcl.checkpoints.transfer;
+package mcl.runtime.transfer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

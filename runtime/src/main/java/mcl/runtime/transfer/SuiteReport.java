@@ -1,4 +1,4 @@
-package mcl.checkpoints.transfer;
+package mcl.runtime.transfer;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package mcl.checkpoints.transfer;
+package mcl.runtime.transfer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import mcl.checkpoints.CheckpointReader;
-import mcl.checkpoints.train.PretrainRun;
+import mcl.runtime.train.PretrainRun;
 import mcl.runtime.progress.Progress;
 import mcl.runtime.train.GraphBundle;
 import mcl.runtime.train.TrainConfig;

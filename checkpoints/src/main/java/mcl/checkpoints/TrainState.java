@@ -1,5 +1,6 @@
-package mcl.runtime.train;
+package mcl.checkpoints;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import mcl.tensors.HostTensor;
 
@@ -12,10 +13,11 @@ import mcl.tensors.HostTensor;
  *                      later batch (the loader's random streams are keyed by seed and position)
  * @param consecutiveBad non-finite steps in a row at the time of saving
  * @param skippedSteps  non-finite steps skipped so far
+ * @param config        the run's settings as JSON (the runtime's TrainConfig; read back by it, not here)
  * @param online        online weights and BN buffers
  * @param target        target weights and BN buffers
  * @param optimizer     the optimiser's state (LARS momentum)
  */
 public record TrainState(long step, long epoch, long dataPosition, long seed, int consecutiveBad, long skippedSteps,
-                         TrainConfig config, Map<String, HostTensor> online, Map<String, HostTensor> target,
+                         ObjectNode config, Map<String, HostTensor> online, Map<String, HostTensor> target,
                          Map<String, HostTensor> optimizer) { }

@@ -1,4 +1,4 @@
-package mcl.runtime.train;
+package mcl.checkpoints;
 
 import java.io.IOException;
 import java.nio.file.Path;

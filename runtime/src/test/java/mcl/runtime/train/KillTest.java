@@ -1,4 +1,4 @@
-package mcl.checkpoints.train;
+package mcl.runtime.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

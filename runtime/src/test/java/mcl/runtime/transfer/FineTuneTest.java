@@ -1,4 +1,4 @@
-package mcl.checkpoints.transfer;
+package mcl.runtime.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

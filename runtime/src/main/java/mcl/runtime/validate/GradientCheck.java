@@ -1,4 +1,4 @@
-package mcl.validate;
+package mcl.runtime.validate;
 
 import ai.onnxruntime.OrtException;
 import java.util.ArrayList;

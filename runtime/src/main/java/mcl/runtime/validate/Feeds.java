@@ -1,4 +1,4 @@
-package mcl.validate;
+package mcl.runtime.validate;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package mcl.validate;
+package mcl.runtime.validate;
 
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package mcl.checkpoints.transfer;
+package mcl.runtime.transfer;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package mcl.checkpoints.train;
+package mcl.runtime.train;
 
 import java.io.IOException;
 import java.nio.file.Files;

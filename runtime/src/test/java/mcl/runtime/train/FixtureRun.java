@@ -1,4 +1,4 @@
-package mcl.checkpoints.train;
+package mcl.runtime.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package mcl.validate;
+package mcl.runtime.validate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
