@@ -22,6 +22,8 @@ import org.apache.commons.cli.Options;
 final class BenchCommand implements Command, Main.TakesArguments {
     public String name() { return "bench"; }
 
+    public String usage() { return "grad [flags]"; }
+
     public String summary() { return "benchmarks; `bench grad`: forward+backward step time and peak memory, ours (ORT) vs PyTorch eager"; }
 
     public Options options() {

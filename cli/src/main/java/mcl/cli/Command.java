@@ -12,6 +12,12 @@ public interface Command {
 
     Options options();
 
+    /** The flags as `mcl CMD --help` shows them; {@code args} are the rest of the command line (a preset may change the defaults shown). */
+    default Options helpOptions(String[] args) { return options(); }
+
+    /** What follows `mcl NAME` in the usage line: positional arguments first, e.g. "PATH [flags]". */
+    default String usage() { return "[flags]"; }
+
     /** Runs with parsed flags; returns the process exit code. Throw {@link UsageException} for bad input. */
     int run(CommandLine cl) throws Exception;
 }

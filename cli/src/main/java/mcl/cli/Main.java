@@ -25,33 +25,42 @@ public final class Main {
     public Main(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(), new ExportCommand(out), new ValidateCommand(out), new BenchCommand(), new TransferCommand(out))) commands.put(c.name(), c);
+        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(out), new ExportCommand(out), new ValidateCommand(out), new BenchCommand(), new TransferCommand(out))) commands.put(c.name(), c);
     }
+
+    /** Swaps in another implementation of a command (tests inject failures with it). */
+    void replace(Command c) { commands.put(c.name(), c); }
 
     public static void main(String[] args) {
         System.exit(new Main(System.out, System.err).run(args));
     }
 
     public int run(String... args) {
+        if (args.length > 0 && (args[0].equals("--version") || args[0].equals("version"))) {
+            out.println("mcl " + version());
+            return 0;
+        }
+        if (args.length >= 2 && args[0].equals("help")) {
+            Command c = commands.get(args[1]);
+            if (c == null) return unknownCommand(args[1]);
+            printHelp(c, java.util.Arrays.copyOfRange(args, 2, args.length));
+            return 0;
+        }
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             printOverview();
             return args.length == 0 ? USAGE : 0;
         }
         Command c = commands.get(args[0]);
-        if (c == null) {
-            err.println("mcl: unknown command '" + args[0] + "'" + suggestion(args[0], commands.keySet())
-                    + "; valid commands: " + String.join(", ", commands.keySet()));
-            return USAGE;
-        }
+        if (c == null) return unknownCommand(args[0]);
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         if (List.of(rest).contains("--help") || List.of(rest).contains("-h")) {
-            printHelp(c);
+            printHelp(c, rest);
             return 0;
         }
         try {
             CommandLine cl = new DefaultParser().parse(c.options(), rest);
             if (!cl.getArgList().isEmpty() && !acceptsPositional(c)) {
-                throw new UsageException("unexpected argument '" + cl.getArgList().get(0) + "'");
+                throw new UsageException("unexpected argument '" + cl.getArgList().get(0) + "'; usage: mcl " + c.name() + " " + c.usage());
             }
             return c.run(cl);
         } catch (UnrecognizedOptionException e) {
@@ -60,11 +69,29 @@ public final class Main {
                     + "; valid flags: " + String.join(", ", valid));
             return USAGE;
         } catch (ParseException | UsageException | IllegalArgumentException e) {
-            err.println("mcl " + c.name() + ": " + e.getMessage());
+            // A message may hold several problems, one per line: each gets the prefix.
+            for (String line : String.valueOf(e.getMessage()).split("\n")) err.println("mcl " + c.name() + ": " + line);
             return USAGE;
         } catch (Exception e) {
-            err.println("mcl " + c.name() + ": failed: " + e);
+            err.println("mcl " + c.name() + ": failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             return 1;
+        }
+    }
+
+    private int unknownCommand(String name) {
+        err.println("mcl: unknown command '" + name + "'" + suggestion(name, commands.keySet())
+                + "; valid commands: " + String.join(", ", commands.keySet()));
+        return USAGE;
+    }
+
+    /** The Maven project version, filtered into version.properties at build time. */
+    static String version() {
+        try (var in = Main.class.getResourceAsStream("version.properties")) {
+            var p = new java.util.Properties();
+            if (in != null) p.load(in);
+            return p.getProperty("version", "(unknown version)");
+        } catch (java.io.IOException e) {
+            return "(unknown version)";
         }
     }
 
@@ -90,15 +117,18 @@ public final class Main {
     private void printOverview() {
         out.println("mcl: Multi-Level Contrastive Learning pre-training of detection backbones on ONNX Runtime");
         out.println();
-        out.println("usage: mcl <command> [flags]      (mcl <command> --help for its flags)");
+        out.println("usage: mcl <command> [arguments] [flags]      (mcl help <command> or mcl <command> --help for its flags)");
+        out.println("       mcl --version");
         out.println();
         int w = commands.keySet().stream().mapToInt(String::length).max().orElse(8);
         for (Command c : commands.values()) out.printf("  %-" + w + "s  %s%n", c.name(), c.summary());
     }
 
-    private void printHelp(Command c) {
+    private void printHelp(Command c, String[] rest) {
         PrintWriter pw = new PrintWriter(out);
-        new HelpFormatter().printHelp(pw, 100, "mcl " + c.name() + " [flags]", c.summary(), c.options(), 2, 2, "", false);
+        HelpFormatter f = new HelpFormatter();
+        f.setOptionComparator(null); // the order the command declares, not alphabetical
+        f.printHelp(pw, 110, "mcl " + c.name() + " " + c.usage(), c.summary(), c.helpOptions(rest), 2, 2, "", false);
         pw.flush();
     }
 

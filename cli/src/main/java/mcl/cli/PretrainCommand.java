@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -21,7 +24,10 @@ import mcl.runtime.progress.CurvesPlot;
 import mcl.runtime.progress.Progress;
 import mcl.runtime.train.GraphBundle;
 import mcl.runtime.train.MetricsLog;
+import mcl.runtime.train.Settings;
 import mcl.runtime.train.TrainConfig;
+import mcl.data.source.ImageSource;
+import mcl.data.source.Sources;
 import mcl.runtime.train.TrainLoop;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
@@ -33,6 +39,7 @@ import org.apache.commons.cli.Options;
  */
 final class PretrainCommand implements Command {
     private static final List<String> OWN = List.of("config", "out", "resume");
+    private static final List<String> RESUME_FLAGS = List.of("resume", "steps");
     private final PrintStream out;
     private final Function<TrainConfig, GraphBundle> graphs;
 
@@ -50,20 +57,35 @@ final class PretrainCommand implements Command {
 
     public String summary() { return "pre-train a backbone with MCL (default: the tiny preset on synthetic images, a few minutes on a CPU)"; }
 
-    public Options options() {
+    public Options options() { return options(TrainConfig.preset("tiny")); }
+
+    /** `--preset r50 --help` shows r50's values. */
+    public Options helpOptions(String[] args) {
+        List<String> a = List.of(args);
+        int i = a.indexOf("--preset");
+        String preset = i >= 0 && i + 1 < a.size() && TrainConfig.PRESETS.contains(a.get(i + 1)) ? a.get(i + 1) : "tiny";
+        return options(TrainConfig.preset(preset));
+    }
+
+    private static Options options(TrainConfig d) {
         Options o = new Options()
-                .addOption(Main.flag("config", "FILE", "JSON file of settings (overrides the preset; flags override it)"))
-                .addOption(Main.flag("out", "DIR", "run folder to create (default ./runs/<timestamp>)"))
-                .addOption(Main.flag("resume", "RUN_DIR", "continue a stopped run from its newest good checkpoint"));
-        TrainConfig d = TrainConfig.preset("tiny");
-        ObjectNode defaults = d.toJson();
-        for (String f : TrainConfig.fieldNames()) {
-            String hint = f.equals("preset") ? "one of " + String.join(", ", TrainConfig.PRESETS) + " (default tiny)"
-                    : f.equals("device") ? "cpu|cuda (cuda needs the `gpu` build profile)"
-                    : f.equals("graphs") ? "folder with online_train.onnx, target_forward.onnx, manifest.json"
-                    : f.equals("data") ? "data source: folder, COCO .json, .txt list, fashion-mnist[:DIR], fashion-scenes[:N[:SEED[:SIDE]]], synthetic[:N[:SEED]]"
-                    : "tiny preset: " + defaults.get(f);
-            o.addOption(Main.flag(f.replace('_', '-'), "V", hint));
+                .addOption(Main.flag("out", "DIR", "run folder to create (default runs/<date-time>); refused if it already holds a run"))
+                .addOption(Main.flag("resume", "RUN_DIR", "continue a stopped run from its newest good checkpoint, exactly; with --steps N "
+                        + "extend a stopped or finished run to N steps in all (the lr and EMA schedules are re-planned over N steps)"))
+                .addOption(Main.flag("config", "FILE", "JSON object of settings (names as below with _ for -): overrides the preset, flags override it"));
+        ObjectNode values = d.toJson();
+        for (Settings.Setting s : Settings.all()) {
+            JsonNode v = values.get(s.name());
+            String shown = v == null || v.isNull() ? "none" : v.asText();
+            String arg = switch (s.name()) {
+                case "preset" -> "NAME";
+                case "data" -> "SPEC";
+                case "graphs" -> "DIR";
+                case "device" -> "cpu|cuda";
+                case "mode" -> "a|b|c|d";
+                default -> s.kind() == Settings.Kind.WHOLE ? "N" : "X";
+            };
+            o.addOption(Main.flag(s.name().replace('_', '-'), arg, s.meaning() + " [" + d.preset() + " preset: " + shown + "]"));
         }
         return o;
     }
@@ -76,18 +98,23 @@ final class PretrainCommand implements Command {
         try (StopOnSignal stop = new StopOnSignal()) {
             if (cl.hasOption("resume")) {
                 for (org.apache.commons.cli.Option opt : cl.getOptions()) {
-                    if (!opt.getLongOpt().equals("resume")) {
-                        throw new UsageException("--resume continues with the run's saved config.json; --" + opt.getLongOpt() + " cannot be combined with it");
+                    if (!RESUME_FLAGS.contains(opt.getLongOpt())) {
+                        throw new UsageException("--" + opt.getLongOpt() + " cannot be combined with --resume: a resumed run keeps the settings in its config.json"
+                                + " (only --steps N, to extend it, may be given)");
                     }
                 }
                 Path dir = Path.of(cl.getOptionValue("resume"));
+                checkRun(dir);
                 run = new PretrainRun(dir, graphs, progress, (f, s) -> { });
-                config = PretrainRun.readConfig(checkRun(dir));
+                if (cl.hasOption("steps")) out.println(run.extend(positiveSteps(cl.getOptionValue("steps"))));
+                config = PretrainRun.readConfig(dir.resolve(PretrainRun.CONFIG));
                 result = run.resume(stop::stopped);
             } else {
-                config = effectiveConfig(cl);
                 Path dir = Path.of(cl.getOptionValue("out",
                         Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))).toString()));
+                Settings.Checked checked = checkNewRun(cl, dir);
+                config = checked.config();
+                checked.notes().forEach(out::println);
                 run = new PretrainRun(dir, graphs, progress, (f, s) -> { });
                 out.println("run folder " + dir.toAbsolutePath() + " (" + config.preset() + " preset, " + config.steps() + " steps, batch "
                         + config.batch() + ", data " + config.data() + ")");
@@ -117,37 +144,108 @@ final class PretrainCommand implements Command {
 
     private static Path checkRun(Path dir) {
         Path c = dir.resolve(PretrainRun.CONFIG);
-        if (!Files.isRegularFile(c)) throw new UsageException(dir + " is not a run folder (no " + PretrainRun.CONFIG + ")");
+        if (!Files.isRegularFile(c)) throw new UsageException("--resume " + dir + ": not a run folder (no " + PretrainRun.CONFIG + "); give the folder a run was started in");
         return c;
     }
 
-    /** preset -> --config file -> flags. */
-    static TrainConfig effectiveConfig(CommandLine cl) throws java.io.IOException {
-        TrainConfig c = TrainConfig.preset(cl.getOptionValue("preset", "tiny"));
+    private static long positiveSteps(String v) {
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--steps " + v + ": not a positive whole number; give the run's new total, e.g. --steps 600");
+    }
+
+    /**
+     * Everything a new run needs, checked before anything is written: the settings (preset ->
+     * --config file -> flags), the output folder and the data source. Every problem is reported.
+     */
+    static Settings.Checked checkNewRun(CommandLine cl, Path out) throws java.io.IOException {
+        List<String> problems = new ArrayList<>();
+        Settings.Checked checked = null;
+        try {
+            checked = effectiveConfig(cl);
+        } catch (Settings.Invalid e) {
+            problems.addAll(e.problems());
+        }
+        problems.addAll(outProblems(out));
+        String data = checked != null ? checked.config().data() : cl.getOptionValue("data");
+        if (data != null) problems.addAll(dataProblems(data, checked == null ? 1 : checked.config().batch()));
+        if (!problems.isEmpty()) throw new Settings.Invalid(problems);
+        return checked;
+    }
+
+    /** Whether a new run can be created at {@code out}. */
+    static List<String> outProblems(Path out) {
+        if (Files.isDirectory(out) && Files.exists(out.resolve(PretrainRun.CONFIG))) {
+            return List.of("--out " + out + ": already holds a run; continue it with ./mcl pretrain --resume " + out
+                    + " (add --steps N to extend it), or choose another --out");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) return List.of("--out " + out + ": is a file, not a folder; give a new folder name, e.g. --out runs/my-run");
+        Path p = out.toAbsolutePath().normalize();
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        if (p != null && !Files.isDirectory(p)) return List.of("--out " + out + ": cannot be created, " + p + " is a file");
+        if (p != null && !Files.isWritable(p)) return List.of("--out " + out + ": cannot be created, " + p + " is not writable; choose a place you can write to");
+        return List.of();
+    }
+
+    /** Whether the data source opens and holds at least one batch. */
+    static List<String> dataProblems(String spec, int batch) {
+        try (ImageSource source = Sources.open(spec)) {
+            if (source.size() < batch) {
+                return List.of("--data " + spec + ": " + source.describe() + " holds " + source.size() + " images, fewer than one batch of " + batch
+                        + "; add images or lower --batch");
+            }
+            return List.of();
+        } catch (IllegalArgumentException e) {
+            return List.of("--data " + spec + ": " + e.getMessage());
+        }
+    }
+
+    /** preset -> --config file -> flags, each value remembered with where it came from. */
+    static Settings.Checked effectiveConfig(CommandLine cl) throws java.io.IOException {
+        ObjectNode file = null;
+        String fileName = null;
         if (cl.hasOption("config")) {
             Path f = Path.of(cl.getOptionValue("config"));
-            if (!Files.isRegularFile(f)) throw new UsageException("--config " + f + " does not exist");
+            if (!Files.isRegularFile(f)) throw new Settings.Invalid(List.of("--config " + f + ": no such file"));
             JsonNode tree;
             try {
                 tree = TrainConfig.JSON.readTree(f.toFile());
             } catch (java.io.IOException e) {
-                throw new UsageException(f + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+                throw new Settings.Invalid(List.of("--config " + f + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")"));
             }
-            if (tree == null || !tree.isObject()) throw new UsageException(f + " must hold a JSON object of settings");
-            if (tree.has("preset") && !cl.hasOption("preset")) c = TrainConfig.preset(tree.get("preset").asText());
-            c = TrainConfig.merge(c, tree, f.toString());
+            if (tree == null || !tree.isObject()) throw new Settings.Invalid(List.of("--config " + f + ": must hold a JSON object of settings"));
+            file = (ObjectNode) tree;
+            fileName = f.toString();
         }
         ObjectNode flags = TrainConfig.JSON.createObjectNode();
         for (org.apache.commons.cli.Option o : cl.getOptions()) {
-            String key = o.getLongOpt().replace('-', '_');
             if (OWN.contains(o.getLongOpt())) continue;
-            String v = o.getValue();
-            flags.set(key, scalar(v));
+            flags.set(o.getLongOpt().replace('-', '_'), scalar(o.getValue()));
         }
-        return TrainConfig.merge(c, flags, "flags");
+        String preset = flags.has("preset") ? flags.get("preset").asText() : file != null && file.has("preset") ? file.get("preset").asText() : "tiny";
+        if (!TrainConfig.PRESETS.contains(preset)) {
+            throw new Settings.Invalid(List.of((flags.has("preset") ? "--preset" : fileName + " \"preset\"") + " '" + preset
+                    + "': unknown preset; valid presets: " + String.join(", ", TrainConfig.PRESETS)));
+        }
+        ObjectNode tree = TrainConfig.preset(preset).toJson();
+        Map<String, String> origin = new HashMap<>();
+        List<String> unknown = new ArrayList<>();
+        if (file != null) {
+            unknown.addAll(TrainConfig.unknownFields(file, fileName));
+            tree.setAll(file);
+            for (String k : (Iterable<String>) file::fieldNames) origin.put(k, fileName);
+        }
+        tree.setAll(flags);
+        for (String k : (Iterable<String>) flags::fieldNames) origin.put(k, "flags");
+        if (!unknown.isEmpty()) throw new Settings.Invalid(unknown);
+        return Settings.check(tree, origin);
     }
 
-    /** A flag's text as the JSON value it most likely means (number, boolean, else string). */
+    /** A flag's text as the JSON value it most likely means (number, else string). */
     private static JsonNode scalar(String v) {
         var f = TrainConfig.JSON.getNodeFactory();
         try {

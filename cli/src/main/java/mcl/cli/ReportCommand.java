@@ -16,6 +16,8 @@ final class ReportCommand implements Command, Main.TakesArguments {
 
     public String name() { return "report"; }
 
+    public String usage() { return "RUN_DIR [flags]"; }
+
     public String summary() { return "draw a run's training curves (loss, cosines, lr, EMA momentum, gradient norm, speed) as a PNG"; }
 
     public Options options() {

@@ -1,6 +1,7 @@
 package mcl.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -110,22 +111,45 @@ final class TransferCommand implements Command {
         return 0;
     }
 
-    private static TransferConfig config(CommandLine cl) {
+    private TransferConfig config(CommandLine cl) {
         String preset = cl.getOptionValue("preset", "tiny");
         Preset.named(preset); // names the valid presets
         TransferConfig d = TransferConfig.defaults(preset);
+        String init = cl.getOptionValue("init", d.init());
+        if (!init.equals(TransferConfig.RANDOM) && !Files.isDirectory(Path.of(init))) {
+            throw new UsageException("--init " + init + ": no such run or checkpoint folder; give a pre-training run folder, a checkpoint folder, or random");
+        }
         int size = Main.intFlag(cl, "size", d.size());
         parse(() -> {
             Preset.checkImageSize(size);
             return 0;
         });
-        return parse(() -> new TransferConfig(preset, cl.getOptionValue("init", d.init()), cl.getOptionValue("which", d.which()),
+        return parse(() -> new TransferConfig(preset, init, cl.getOptionValue("which", d.which()),
                 cl.hasOption("labels") ? TransferConfig.parseLabels(cl.getOptionValue("labels")) : d.labels(),
                 Main.intFlag(cl, "steps", (int) d.steps()), Main.intFlag(cl, "seed", (int) d.seed()), Main.intFlag(cl, "batch", d.batch()), size,
                 Main.doubleFlag(cl, "lr", d.lr()), d.momentum(), Main.doubleFlag(cl, "weight-decay", d.weightDecay()),
-                Main.intFlag(cl, "warmup-steps", (int) Math.min(d.warmupSteps(), Main.intFlag(cl, "steps", (int) d.steps()))),
+                warmup(cl, d),
                 Main.intFlag(cl, "pool", d.pool()), Main.intFlag(cl, "test-scenes", d.testScenes()), cl.getOptionValue("scenes", d.scenes()),
                 d.sceneSeed(), Main.intFlag(cl, "threads", d.threads()), d.headChannels(), !cl.hasOption("no-rescale"), cl.hasOption("validation")));
+    }
+
+    /**
+     * The warm-up: the default (30 steps) is shortened to a tenth of a shorter run with a note, as
+     * `mcl pretrain` does; an explicit --warmup-steps longer than the run is an error.
+     */
+    private long warmup(CommandLine cl, TransferConfig d) {
+        long steps = Main.intFlag(cl, "steps", (int) d.steps());
+        if (cl.hasOption("warmup-steps")) {
+            long w = Main.intFlag(cl, "warmup-steps", 0);
+            if (w < 0 || w > Math.max(steps, 0)) {
+                throw new UsageException("--warmup-steps " + w + ": must be in 0.." + steps + " (the run's --steps); leave it out to use a tenth of the run");
+            }
+            return w;
+        }
+        if (d.warmupSteps() <= steps || steps <= 0) return d.warmupSteps() <= steps ? d.warmupSteps() : 0;
+        out.println("note: the default warm-up of " + d.warmupSteps() + " steps is longer than the run; using " + steps / 10
+                + " (a tenth of " + steps + " steps)");
+        return steps / 10;
     }
 
     /** Turns a bad value's IllegalArgumentException into a usage error (exit 2, one line). */

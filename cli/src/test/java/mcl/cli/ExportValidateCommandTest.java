@@ -122,13 +122,18 @@ class ExportValidateCommandTest {
 
         // The tiny preset's own batch (16): with a handful of samples per BN, float32 central
         // differences of a train-mode BN network are too ill-conditioned to check anything.
+        out.reset();
         assertEquals(0, main.run("graphs", "--preset", "tiny", "--levels", "2", "--out", dir.resolve("g").toString()));
+        var counted = java.util.regex.Pattern.compile("online_train.onnx \\((\\d+) nodes\\)").matcher(out.toString());
+        assertTrue(counted.find(), out.toString());
         out.reset();
         assertEquals(0, main.run("validate", "--json", dir.resolve("g").toString()), out.toString() + err);
         JsonNode j = new ObjectMapper().readTree(out.toString());
         assertTrue(j.get("ok").asBoolean(), j.toString());
-        // structure, manifest, ort-load and run for each of the three graphs, plus the training graph's gradient check
-        assertEquals(13, j.get("checks").size(), j.toString());
+        // structure, mcl-contract, manifest, ort-load and run for each of the three graphs, plus the training graph's gradient check
+        assertEquals(16, j.get("checks").size(), j.toString());
+        assertTrue(j.get("checks").get(0).get("detail").asText().contains(" " + counted.group(1) + " nodes,"),
+                "`mcl graphs` and `mcl validate` count the same nodes: " + counted.group(1) + " vs " + j.get("checks").get(0));
         assertTrue(j.toString().contains("\"gradient\""), j.toString());
 
         Graph g = new Graph("nan");

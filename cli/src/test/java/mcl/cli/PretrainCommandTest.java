@@ -77,9 +77,9 @@ class PretrainCommandTest {
         assertTrue(err.toString().contains("valid presets: tiny, r18, r50"), err.toString());
         err.reset();
         assertEquals(2, main.run("pretrain", "--steps", "ten"));
-        assertTrue(err.toString().contains("setting \"steps\""), err.toString());
+        assertTrue(err.toString().contains("--steps 'ten': not a whole number"), err.toString());
         err.reset();
-        assertEquals(2, main.run("pretrain", "--resume", dir.toString(), "--steps", "3"));
+        assertEquals(2, main.run("pretrain", "--resume", dir.toString(), "--batch", "3"));
         assertTrue(err.toString().contains("cannot be combined"), err.toString());
         assertTrue(Files.notExists(dir.resolve("r")), "nothing is created for a refused run");
     }

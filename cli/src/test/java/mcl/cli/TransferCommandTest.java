@@ -64,6 +64,6 @@ class TransferCommandTest {
         err.reset();
         int rc = main.run("transfer", "--init", dir.resolve("nothing-here").toString(), "--steps", "1", "--pool", "4", "--test-scenes", "4", "--batch", "4");
         assertTrue(rc != 0);
-        assertTrue(err.toString().contains("nothing-here") && err.toString().contains("does not exist"), err.toString());
+        assertTrue(err.toString().contains("--init " + dir.resolve("nothing-here") + ": no such run or checkpoint folder"), err.toString());
     }
 }

@@ -61,7 +61,7 @@ public final class CurvesPlot {
         int top = y0 + 28;
         int bottom = y0 + H - 34;
         double[] steps = new double[m.size()];
-        for (int i = 0; i < steps.length; i++) steps[i] = m.get(i).path("step").asDouble() + 1;
+        for (int i = 0; i < steps.length; i++) steps[i] = m.get(i).path("step").asDouble();
         double[][] series = new double[p.keys().length][];
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;

@@ -19,8 +19,9 @@ public final class MetricsLog implements AutoCloseable {
     private final BufferedWriter out;
 
     /**
-     * Opens for appending. Lines at or after {@code fromStep} are dropped first: they were written
-     * after the checkpoint a resume starts from, and the resumed run writes them again.
+     * Opens for appending. {@code step} in a line counts steps completed (1 for the first step).
+     * Lines after {@code fromStep} are dropped first: they were written after the checkpoint a
+     * resume starts from, and the resumed run writes them again.
      */
     public MetricsLog(Path file, long fromStep) throws IOException {
         if (Files.exists(file)) {
@@ -28,7 +29,7 @@ public final class MetricsLog implements AutoCloseable {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 try {
                     JsonNode n = JSON.readTree(line);
-                    if (n != null && n.has("step") && n.get("step").asLong() < fromStep) keep.add(line);
+                    if (n != null && n.has("step") && n.get("step").asLong() <= fromStep) keep.add(line);
                 } catch (IOException e) {
                     // a line cut short by a kill: dropped
                 }

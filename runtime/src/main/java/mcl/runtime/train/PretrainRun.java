@@ -46,14 +46,79 @@ public final class PretrainRun {
 
     public Path dir() { return dir; }
 
-    /** A new run: refuses a folder that already holds one (resume it instead). */
+    /**
+     * A new run: refuses a folder that already holds one (resume it instead). A run that fails
+     * before its first checkpoint leaves nothing behind, so the same command can be tried again.
+     */
     public TrainLoop.Result start(TrainConfig config, BooleanSupplier stop) throws IOException {
         if (Files.exists(dir.resolve(CONFIG))) {
-            throw new IllegalArgumentException(dir + " already holds a run (config.json); continue it with --resume " + dir + " or choose another --out");
+            throw new IllegalArgumentException(dir + " already holds a run (config.json); continue it with ./mcl pretrain --resume " + dir + " or choose another --out");
         }
-        Files.createDirectories(dir);
-        TrainConfig.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(CONFIG).toFile(), config.toJson());
-        return train(config, null, stop);
+        boolean created = !Files.exists(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IllegalArgumentException("cannot create the run folder " + dir + ": " + (e.getReason() != null ? e.getReason() : e.getMessage()), e);
+        }
+        writeConfig(config);
+        try {
+            return train(config, null, stop);
+        } catch (IOException | RuntimeException | Error e) {
+            if (!Files.isDirectory(dir.resolve("checkpoints"))) removeFailedStart(created);
+            throw e;
+        }
+    }
+
+    private void writeConfig(TrainConfig config) throws IOException {
+        Path tmp = dir.resolve(CONFIG + ".tmp");
+        TrainConfig.JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), config.toJson());
+        Files.move(tmp, dir.resolve(CONFIG), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Deletes the files a start wrote before it failed (and the folder, if the start created it). */
+    private void removeFailedStart(boolean createdFolder) {
+        try {
+            Files.deleteIfExists(dir.resolve(CONFIG));
+            Files.deleteIfExists(dir.resolve(MetricsLog.FILE));
+            if (createdFolder) Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            progress.message("WARNING: could not remove the failed run's files in " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Extends a stopped or finished run to {@code steps} in all. The schedules are defined over the
+     * run's total steps, so they are re-planned as if the run had been started with the new length:
+     * the steps already taken stay as they were, the next steps follow the new plan (the learning
+     * rate rises from the old plan's value to the new plan's at the current step). Returns what
+     * changed, for the user.
+     */
+    public String extend(long steps) throws IOException {
+        Path cfg = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(cfg)) throw new IllegalArgumentException(dir + " is not a run folder (no " + CONFIG + ")");
+        TrainConfig old = readConfig(cfg);
+        long done = completedSteps();
+        if (steps <= done) {
+            throw new IllegalArgumentException("--steps " + steps + ": the run has already taken " + done + " steps; give more than " + done
+                    + " to extend it (or leave --steps out to continue it as planned)");
+        }
+        var tree = old.toJson();
+        tree.put("steps", steps);
+        TrainConfig now = TrainConfig.merge(old, tree, "--steps");
+        writeConfig(now);
+        return String.format("extending %s from %d to %d steps (%d taken): the schedules are re-planned over %d steps; lr at step %d: %.4g -> %.4g,"
+                        + " EMA momentum %.6f -> %.6f", dir, old.steps(), steps, done, steps, done, old.lrSchedule(1).at(done), now.lrSchedule(1).at(done),
+                old.emaSchedule().at(done), now.emaSchedule().at(done));
+    }
+
+    /** Steps recorded by the newest checkpoint, 0 when none was written. */
+    private long completedSteps() {
+        if (!Files.isDirectory(dir.resolve("checkpoints"))) return 0;
+        try {
+            return mcl.checkpoints.CheckpointReader.open(dir).step();
+        } catch (mcl.checkpoints.InvalidCheckpointException e) {
+            return TrainingCheckpoints.loadNewestGood(dir).state().step();
+        }
     }
 
     /** Continues from the newest good checkpoint, with the config saved in the run folder. */

@@ -85,29 +85,38 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
         return out;
     }
 
-    /** {@code base}'s fields replaced by those present in {@code overrides}; unknown fields are named. */
+    /**
+     * {@code base}'s fields replaced by those present in {@code overrides}; unknown fields are named,
+     * and every problem of the result is reported at once ({@link Settings.Invalid}).
+     */
     public static TrainConfig merge(TrainConfig base, JsonNode overrides, String source) {
+        return mergeChecked(base, overrides, source).config();
+    }
+
+    /** {@link #merge}, with the notes about settings that were adjusted to fit. */
+    public static Settings.Checked mergeChecked(TrainConfig base, JsonNode overrides, String source) {
         ObjectNode tree = JSON.valueToTree(base);
-        List<String> known = fieldNames();
-        for (Iterator<Map.Entry<String, JsonNode>> it = overrides.fields(); it.hasNext(); ) {
-            var e = it.next();
-            if (!known.contains(e.getKey())) {
-                throw new IllegalArgumentException(source + ": unknown setting \"" + e.getKey() + "\"" + closest(e.getKey(), known)
-                        + "; valid settings: " + String.join(", ", known));
-            }
+        Map<String, String> origin = new java.util.HashMap<>();
+        List<String> unknown = unknownFields(overrides, source);
+        if (!unknown.isEmpty()) throw new Settings.Invalid(unknown);
+        overrides.fields().forEachRemaining(e -> {
             tree.set(e.getKey(), e.getValue());
+            origin.put(e.getKey(), source);
+        });
+        return Settings.check(tree, origin);
+    }
+
+    /** One line per field of {@code overrides} that is not a setting, with the closest valid name. */
+    public static List<String> unknownFields(JsonNode overrides, String source) {
+        List<String> known = fieldNames();
+        List<String> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = overrides.fields(); it.hasNext(); ) {
+            String key = it.next().getKey();
+            if (!known.contains(key)) {
+                out.add(source + ": unknown setting \"" + key + "\"" + closest(key, known) + "; valid settings: " + String.join(", ", known));
+            }
         }
-        try {
-            return JSON.treeToValue(tree, TrainConfig.class);
-        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-            String field = e.getPath().isEmpty() ? "?" : e.getPath().get(e.getPath().size() - 1).getFieldName();
-            throw new IllegalArgumentException(source + ": setting \"" + field + "\": " + e.getOriginalMessage());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(source + ": " + e.getOriginalMessage());
-        } catch (IllegalArgumentException e) {
-            Throwable c = e.getCause() != null && e.getCause().getCause() != null ? e.getCause().getCause() : e;
-            throw new IllegalArgumentException(source + ": " + c.getMessage());
-        }
+        return out;
     }
 
     public ObjectNode toJson() { return JSON.valueToTree(this); }

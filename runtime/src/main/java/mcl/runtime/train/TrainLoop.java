@@ -63,7 +63,7 @@ public final class TrainLoop {
                 if (stopRequested.getAsBoolean()) {
                     Path ck = save(step, bad, skippedTotal);
                     return new Result(Outcome.STOPPED, step, ck, "stopped at step " + step + "; checkpoint " + ck
-                            + "; continue with: mcl pretrain --resume " + runDirOf(ck));
+                            + "; continue with: ./mcl pretrain --resume " + runDirOf(ck));
                 }
                 long ts = System.nanoTime();
                 MontageBatch batch = loader.next();
@@ -82,7 +82,7 @@ public final class TrainLoop {
                 } else {
                     bad = 0;
                 }
-                metrics.write(record(step, epoch, r, lrNow, m, stepNs, wait));
+                metrics.write(record(step + 1, epoch, r, lrNow, m, stepNs, wait));
                 step++;
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 double perStep = elapsed / (step - startStep);
@@ -125,6 +125,7 @@ public final class TrainLoop {
         return ck == null ? "RUN_DIR" : ck.toAbsolutePath().getParent().getParent().toString();
     }
 
+    /** One metrics line; {@code step} counts steps completed (1 for the first), as the console and checkpoint names do. */
     private ObjectNode record(long step, long epoch, StepResult r, double lr, double m, long stepNs, long waitNs) {
         ObjectNode o = TrainConfig.JSON.createObjectNode();
         o.put("step", step);

@@ -10,7 +10,7 @@ import mcl.onnx.OnnxProto.ValueInfoProto;
  * A graph input or output as the model declares it: element type and dims, each a size or a
  * symbolic name (null size).
  */
-record Declared(String name, int elemType, List<Long> sizes, List<String> symbols) {
+record Declared(String name, int elemType, List<Long> sizes, List<String> symbols, boolean shaped) {
     static Declared of(ValueInfoProto v) {
         List<Long> sizes = new ArrayList<>();
         List<String> symbols = new ArrayList<>();
@@ -19,7 +19,7 @@ record Declared(String name, int elemType, List<Long> sizes, List<String> symbol
             sizes.add(d.hasDimValue() ? d.getDimValue() : null);
             symbols.add(d.hasDimParam() ? d.getDimParam() : null);
         }
-        return new Declared(v.getName(), tt.getElemType(), sizes, symbols);
+        return new Declared(v.getName(), tt.getElemType(), sizes, symbols, tt.hasShape());
     }
 
     int rank() { return sizes.size(); }

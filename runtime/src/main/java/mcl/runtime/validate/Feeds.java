@@ -21,11 +21,15 @@ final class Feeds {
 
     private Feeds() { }
 
-    static Map<String, HostTensor> forInputs(List<Declared> inputs) {
+    /** @param dims the size of each named symbolic dimension; unnamed unknown dimensions get 1 */
+    static Map<String, HostTensor> forInputs(List<Declared> inputs, Map<String, Long> dims) {
         Map<String, HostTensor> feed = new LinkedHashMap<>();
         for (Declared d : inputs) {
             long[] shape = new long[d.rank()];
-            for (int i = 0; i < shape.length; i++) shape[i] = d.sizes().get(i) != null ? d.sizes().get(i) : SYMBOLIC_SIZE;
+            for (int i = 0; i < shape.length; i++) {
+                String sym = d.symbols().get(i);
+                shape[i] = d.sizes().get(i) != null ? d.sizes().get(i) : sym != null ? dims.getOrDefault(sym, SYMBOLIC_SIZE) : 1;
+            }
             int n = Math.toIntExact(mcl.graph.Shapes.numel(shape));
             if (d.elemType() == DType.FLOAT.onnxCode) {
                 feed.put(d.name(), HostTensor.of(values(d.name(), shape, n), shape));

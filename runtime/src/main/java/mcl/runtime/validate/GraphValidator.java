@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import mcl.graph.Graph;
 import mcl.onnx.OnnxProto.ModelProto;
 import mcl.tensors.HostTensor;
 
@@ -33,18 +34,26 @@ public final class GraphValidator {
 
     /** Validates {@code path}; a path that is neither a graph folder nor an .onnx file is an IllegalArgumentException. */
     public static ValidationReport validate(Path path, int gradientEntries) throws IOException {
+        return validate(path, gradientEntries, Map.of());
+    }
+
+    /**
+     * @param dims sizes for named symbolic dimensions of the inputs (others get
+     *             {@link Feeds#SYMBOLIC_SIZE}, unnamed unknown ones 1)
+     */
+    public static ValidationReport validate(Path path, int gradientEntries, Map<String, Long> dims) throws IOException {
         ValidationReport r = new ValidationReport(path.toString());
         if (Files.isDirectory(path)) {
-            validateFolder(r, path, gradientEntries);
+            validateFolder(r, path, gradientEntries, dims);
         } else if (Files.isRegularFile(path) && path.toString().endsWith(".onnx")) {
-            validateModel(r, path.getFileName().toString(), Files.readAllBytes(path), null, gradientEntries);
+            validateModel(r, path.getFileName().toString(), Files.readAllBytes(path), null, gradientEntries, dims);
         } else {
             throw new IllegalArgumentException(path + " is neither a graph folder (with " + MANIFEST + ") nor an .onnx file");
         }
         return r;
     }
 
-    private static void validateFolder(ValidationReport r, Path dir, int gradientEntries) throws IOException {
+    private static void validateFolder(ValidationReport r, Path dir, int gradientEntries, Map<String, Long> dims) throws IOException {
         Path mf = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(mf)) {
             r.fail(MANIFEST, "manifest", "missing in " + dir + " (a graph folder as `mcl graphs` writes it, or give one .onnx file)");
@@ -67,7 +76,7 @@ public final class GraphValidator {
             listed.add(e.getKey());
             Path model = dir.resolve(e.getKey());
             if (!Files.isRegularFile(model)) r.fail(e.getKey(), "manifest", "listed in " + MANIFEST + " but missing from " + dir);
-            else validateModel(r, e.getKey(), Files.readAllBytes(model), e.getValue(), gradientEntries);
+            else validateModel(r, e.getKey(), Files.readAllBytes(model), e.getValue(), gradientEntries, dims);
         }
         try (Stream<Path> files = Files.list(dir)) {
             files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".onnx") && !listed.contains(n)).sorted()
@@ -75,7 +84,11 @@ public final class GraphValidator {
         }
     }
 
-    static void validateModel(ValidationReport r, String label, byte[] bytes, JsonNode manifestEntry, int gradientEntries) {
+    /**
+     * One model: the ONNX checks for any model; mcl's contract on top when the model is one of
+     * ours (described by a manifest, or produced by mcl).
+     */
+    static void validateModel(ValidationReport r, String label, byte[] bytes, JsonNode manifestEntry, int gradientEntries, Map<String, Long> dims) {
         ModelProto m;
         try {
             m = ModelProto.parseFrom(bytes);
@@ -83,30 +96,41 @@ public final class GraphValidator {
             r.fail(label, "structure", "not an ONNX ModelProto: " + e.getMessage());
             return;
         }
-        report(r, label, "structure", StructureCheck.model(m), String.format("ir %d, opset %s, %d nodes, %d inputs, %d outputs",
-                m.getIrVersion(), m.getOpsetImportList().stream().map(o -> o.getDomain() + ":" + o.getVersion()).toList(),
-                m.getGraph().getNodeCount(), m.getGraph().getInputCount(), m.getGraph().getOutputCount()));
+        boolean ours = manifestEntry != null || "mcl".equals(m.getProducerName());
+        report(r, label, "structure", StructureCheck.onnx(m), String.format("ir %d, opset %s, %d nodes, %d inputs, %d outputs%s",
+                m.getIrVersion(), m.getOpsetImportList().stream().map(o -> (o.getDomain().isEmpty() ? "ai.onnx" : o.getDomain()) + ":" + o.getVersion()).toList(),
+                m.getGraph().getNodeCount(), m.getGraph().getInputCount(), m.getGraph().getOutputCount(),
+                m.getProducerName().isEmpty() ? "" : ", producer " + m.getProducerName() + " " + m.getProducerVersion()));
+        if (ours) report(r, label, "mcl-contract", StructureCheck.mcl(m), "opset " + Graph.OPSET + ", default domain, mcl's op set, declared shapes");
         if (manifestEntry != null) report(r, label, "manifest", StructureCheck.manifest(m, manifestEntry), "inputs, outputs and opset agree");
 
         try (OrtRunner ort = new OrtRunner(bytes)) {
             r.add(label, "ort-load", true, "ONNX Runtime accepted the model");
-            runOnce(r, label, m, ort, gradientEntries);
+            runOnce(r, label, m, ort, gradientEntries, dims);
         } catch (OrtException | RuntimeException e) {
             boolean loaded = r.findings().stream().anyMatch(f -> f.model().equals(label) && f.check().equals("ort-load"));
             r.fail(label, loaded ? "run" : "ort-load", oneLine(e.getMessage()));
         }
     }
 
-    private static void runOnce(ValidationReport r, String label, ModelProto m, OrtRunner ort, int gradientEntries) throws OrtException {
+    private static void runOnce(ValidationReport r, String label, ModelProto m, OrtRunner ort, int gradientEntries, Map<String, Long> dims)
+            throws OrtException {
         Set<String> initializers = new HashSet<>();
         m.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
         List<Declared> inputs = new ArrayList<>();
         m.getGraph().getInputList().stream().filter(v -> !initializers.contains(v.getName())).forEach(v -> inputs.add(Declared.of(v)));
-        Map<String, HostTensor> feed = Feeds.forInputs(inputs);
-        Map<String, Long> bound = new HashMap<>();
+        Map<String, Long> bound = new java.util.TreeMap<>();
         for (Declared d : inputs) {
-            for (String s : d.symbols()) if (s != null) bound.put(s, Feeds.SYMBOLIC_SIZE);
+            for (int i = 0; i < d.rank(); i++) {
+                String s = d.symbols().get(i);
+                if (d.sizes().get(i) == null && s != null) bound.put(s, dims.getOrDefault(s, Feeds.SYMBOLIC_SIZE));
+            }
         }
+        for (String s : dims.keySet()) {
+            if (!bound.containsKey(s)) throw new IllegalArgumentException("--dim " + s + ": no input has a dimension named '" + s + "'"
+                    + (bound.isEmpty() ? "; the inputs have no named dimensions" : "; named dimensions: " + String.join(", ", bound.keySet())));
+        }
+        Map<String, HostTensor> feed = Feeds.forInputs(inputs, bound);
         Map<String, OrtRunner.Values> out = ort.run(feed, ort.outputNames());
 
         List<String> problems = new ArrayList<>();
@@ -117,7 +141,7 @@ public final class GraphValidator {
                 problems.add("output '" + d.name() + "' was not produced");
                 continue;
             }
-            String shapeProblem = shapeMismatch(d, v.shape(), bound);
+            String shapeProblem = d.shaped() ? shapeMismatch(d, v.shape(), bound) : null;
             if (shapeProblem != null) problems.add(shapeProblem);
             int bad = 0;
             int first = -1;
@@ -131,7 +155,8 @@ public final class GraphValidator {
                 grads.put(d.name().substring(StructureCheck.GRAD.length()), v.data());
             }
         }
-        report(r, label, "run", problems, out.size() + " outputs finite and shaped as declared (inputs: deterministic random, symbolic dims = " + Feeds.SYMBOLIC_SIZE + ")");
+        String dimsUsed = bound.isEmpty() ? "" : ", named dims " + bound.toString().replaceAll("[{}]", "") + " (--dim NAME=N to choose)";
+        report(r, label, "run", problems, out.size() + " outputs finite and shaped as declared (inputs: deterministic random" + dimsUsed + ")");
         if (!problems.isEmpty() || grads.isEmpty() || !out.containsKey(StructureCheck.LOSS)) return;
 
         List<GradientCheck.Entry> entries = GradientCheck.run(ort, feed, grads, gradientEntries);

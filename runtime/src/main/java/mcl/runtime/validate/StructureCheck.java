@@ -3,6 +3,7 @@ package mcl.runtime.validate;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,9 +21,10 @@ import mcl.onnx.OnnxProto.TensorProto;
 import mcl.onnx.OnnxProto.ValueInfoProto;
 
 /**
- * Structural checks on the ModelProto alone (no runtime): the pinned opset and default domain,
- * mcl's closed op set, every value defined before use, inputs and outputs fully declared,
- * initializer sizes, the training-graph convention, and agreement with the manifest.
+ * Structural checks on the ModelProto alone (no runtime): what the ONNX checker checks, for any
+ * model ({@link #onnx}); mcl's contract for our own graphs ({@link #mcl}: the pinned opset and
+ * default domain, our closed op set, fully declared shapes, the training-graph convention); and
+ * agreement with a graph folder's manifest.
  */
 final class StructureCheck {
     /** Op types mcl's builder emits. */
@@ -32,27 +34,26 @@ final class StructureCheck {
 
     private StructureCheck() { }
 
-    /** Problems with the model itself; empty when it is well formed. */
-    static List<String> model(ModelProto m) {
+    /**
+     * What the ONNX checker checks, for any model: an IR version, an opset import for the default
+     * domain and for every domain a node uses, default-domain ops that exist at the imported opset,
+     * every value defined once and before use (the nodes in topological order), typed inputs and
+     * outputs, and initializer sizes that match their dims.
+     */
+    static List<String> onnx(ModelProto m) {
         List<String> p = new ArrayList<>();
         if (m.getIrVersion() <= 0) p.add("ir_version is not set");
-        boolean defaultOpset = false;
-        for (OperatorSetIdProto o : m.getOpsetImportList()) {
-            if (isDefault(o.getDomain())) {
-                defaultOpset = true;
-                if (o.getVersion() != Graph.OPSET) p.add("default-domain opset is " + o.getVersion() + ", mcl graphs use opset " + Graph.OPSET);
-            } else {
-                p.add("opset import of non-default domain '" + o.getDomain() + "'");
-            }
-        }
-        if (!defaultOpset) p.add("no opset import for the default ONNX domain");
+        Map<String, Long> opsets = new HashMap<>();
+        for (OperatorSetIdProto o : m.getOpsetImportList()) opsets.put(isDefault(o.getDomain()) ? "" : o.getDomain(), o.getVersion());
+        Long opset = opsets.get("");
+        if (opset == null) p.add("no opset import for the default ONNX domain");
 
         GraphProto g = m.getGraph();
         Set<String> defined = new HashSet<>();
         Map<String, String> declaredTwice = new LinkedHashMap<>();
         for (ValueInfoProto v : g.getInputList()) {
             if (!defined.add(v.getName())) declaredTwice.put(v.getName(), "graph input");
-            p.addAll(declaration(v, "input"));
+            p.addAll(typed(v, "input"));
         }
         for (TensorProto t : g.getInitializerList()) {
             defined.add(t.getName());
@@ -61,23 +62,55 @@ final class StructureCheck {
         }
         for (NodeProto n : g.getNodeList()) {
             String where = "node '" + n.getName() + "' (" + n.getOpType() + ")";
-            if (!isDefault(n.getDomain())) p.add(where + " uses non-default domain '" + n.getDomain() + "'");
-            else if (!KNOWN_OPS.contains(n.getOpType())) p.add(where + ": op type is not one mcl emits");
+            String domain = isDefault(n.getDomain()) ? "" : n.getDomain();
+            if (!opsets.containsKey(domain)) {
+                p.add(where + " uses domain '" + domain + "' but the model imports no opset for it");
+            } else if (domain.isEmpty() && opset != null) {
+                Integer since = OnnxOps.firstOpset(n.getOpType());
+                if (since == null && opset <= OnnxOps.TABLE_OPSET) p.add(where + ": '" + n.getOpType() + "' is not an ONNX operator");
+                else if (since != null && since > opset) p.add(where + ": '" + n.getOpType() + "' needs opset " + since + " or later, the model imports " + opset);
+            }
             for (String in : n.getInputList()) {
                 if (!in.isEmpty() && !defined.contains(in)) p.add(where + " reads '" + in + "' before anything defines it");
             }
             for (String out : n.getOutputList()) {
-                if (!defined.add(out)) declaredTwice.put(out, where);
+                if (!out.isEmpty() && !defined.add(out)) declaredTwice.put(out, where);
             }
         }
         declaredTwice.forEach((name, by) -> p.add("value '" + name + "' is defined twice (again by " + by + ")"));
-        Map<String, Declared> inputs = byName(g.getInputList());
         for (ValueInfoProto v : g.getOutputList()) {
             if (!defined.contains(v.getName())) p.add("graph output '" + v.getName() + "' is never computed");
-            p.addAll(declaration(v, "output"));
+            p.addAll(typed(v, "output"));
         }
-        p.addAll(trainingConvention(inputs, byName(g.getOutputList())));
         return p;
+    }
+
+    /**
+     * mcl's own contract, on top of {@link #onnx}: opset {@link Graph#OPSET} of the default domain
+     * only, the op set our builder emits, fully declared shapes, and the training-graph convention.
+     */
+    static List<String> mcl(ModelProto m) {
+        List<String> p = new ArrayList<>();
+        for (OperatorSetIdProto o : m.getOpsetImportList()) {
+            if (!isDefault(o.getDomain())) p.add("opset import of non-default domain '" + o.getDomain() + "'");
+            else if (o.getVersion() != Graph.OPSET) p.add("default-domain opset is " + o.getVersion() + ", mcl graphs use opset " + Graph.OPSET);
+        }
+        for (NodeProto n : m.getGraph().getNodeList()) {
+            if (isDefault(n.getDomain()) && !KNOWN_OPS.contains(n.getOpType())) {
+                p.add("node '" + n.getName() + "' (" + n.getOpType() + "): op type is not one mcl emits");
+            }
+        }
+        for (ValueInfoProto v : m.getGraph().getInputList()) p.addAll(declaration(v, "input"));
+        for (ValueInfoProto v : m.getGraph().getOutputList()) p.addAll(declaration(v, "output"));
+        p.addAll(trainingConvention(byName(m.getGraph().getInputList()), byName(m.getGraph().getOutputList())));
+        return p;
+    }
+
+    /** Inputs and outputs need a tensor type with an element type; shapes may be partly unknown. */
+    private static List<String> typed(ValueInfoProto v, String kind) {
+        if (!v.hasType() || !v.getType().hasTensorType()) return List.of(kind + " '" + v.getName() + "' has no tensor type");
+        if (v.getType().getTensorType().getElemType() == 0) return List.of(kind + " '" + v.getName() + "' has no element type");
+        return List.of();
     }
 
     /** Training graphs: a scalar float "loss" and, per "grad.X", an input X of the same type and shape. */
@@ -141,11 +174,11 @@ final class StructureCheck {
         return p;
     }
 
+    /** mcl declares every dimension (a size or a name). */
     private static List<String> declaration(ValueInfoProto v, String kind) {
-        if (!v.hasType() || !v.getType().hasTensorType()) return List.of(kind + " '" + v.getName() + "' has no tensor type");
+        if (!v.hasType() || !v.getType().hasTensorType()) return List.of();
         var tt = v.getType().getTensorType();
         List<String> p = new ArrayList<>();
-        if (tt.getElemType() == 0) p.add(kind + " '" + v.getName() + "' has no element type");
         if (!tt.hasShape()) {
             p.add(kind + " '" + v.getName() + "' has no shape");
         } else {

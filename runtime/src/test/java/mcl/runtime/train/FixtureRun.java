@@ -51,7 +51,7 @@ public final class FixtureRun {
         List<JsonNode> m = MetricsLog.read(dir.resolve(MetricsLog.FILE));
         double[] out = new double[m.size()];
         for (int i = 0; i < out.length; i++) {
-            if (m.get(i).get("step").asLong() != i) throw new IllegalStateException("metrics step " + m.get(i).get("step") + " at line " + i);
+            if (m.get(i).get("step").asLong() != i + 1) throw new IllegalStateException("metrics step " + m.get(i).get("step") + " at line " + i);
             out[i] = m.get(i).get("loss").asDouble();
         }
         return out;
