@@ -26,18 +26,17 @@ import mcl.tensors.SafeTensors;
  * tensor changes results.
  */
 public final class CheckpointFixture {
-    public static final int HEAD_CHANNELS = 256;
-
     private CheckpointFixture() { }
 
     /** The canonical names and shapes of everything an export may contain, in canonical order. */
     public static Map<String, long[]> exportableShapes(Preset preset) {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Param p : backboneFpn(preset).params()) out.put(p.name(), p.shape());
+        long head = preset.fpnChannels(); // the box head is as wide as the FPN
         for (int j = 0; j < 4; j++) {
             String m = "roi_heads.box_head." + j;
-            out.put(m + ".0.weight", new long[] {HEAD_CHANNELS, HEAD_CHANNELS, 3, 3});
-            for (String s : List.of("weight", "bias", "running_mean", "running_var")) out.put(m + ".1." + s, new long[] {HEAD_CHANNELS});
+            out.put(m + ".0.weight", new long[] {head, head, 3, 3});
+            for (String s : List.of("weight", "bias", "running_mean", "running_var")) out.put(m + ".1." + s, new long[] {head});
         }
         return out;
     }

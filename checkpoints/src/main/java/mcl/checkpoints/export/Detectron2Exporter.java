@@ -35,8 +35,15 @@ public final class Detectron2Exporter implements Exporter {
 
     /** The config detectron2 needs so its model matches these weights (YAML to merge). */
     static List<String> config(ExportRequest req) {
-        List<String> c = new ArrayList<>(List.of(
-                "# detectron2 config for these weights (merge into your R-50-FPN Mask/Faster R-CNN yaml):",
+        List<String> c = new ArrayList<>();
+        if (!req.standardBody()) {
+            c.add("# NOTE: detectron2 builds ResNets from RESNETS.DEPTH in {18, 34, 50, 101, 152} only; this " + req.bodyName()
+                    + " body needs a backbone of your own (registered with BACKBONE_REGISTRY) with these key names; the values below describe it.");
+        }
+        int fpn = req.preset().fpnChannels();
+        var v = req.body();
+        c.addAll(List.of(
+                "# detectron2 config for these weights (merge into your Mask/Faster R-CNN R-" + req.depth() + "-FPN yaml):",
                 "MODEL:",
                 "  WEIGHTS: \"" + req.out() + "\"",
                 "  PIXEL_MEAN: [123.675, 116.28, 103.53]",
@@ -45,10 +52,15 @@ public final class Detectron2Exporter implements Exporter {
                 "    DEPTH: " + req.depth(),
                 "    STRIDE_IN_1X1: False  # torchvision-style ResNet: stride in the 3x3 conv",
                 "    NORM: \"SyncBN\""));
-        if (req.depth() < 50) c.add("    RES2_OUT_CHANNELS: 64");
-        if (req.parts().contains(Part.FPN)) c.addAll(List.of("  FPN:", "    NORM: \"SyncBN\""));
+        if (v.width() != 64) c.add("    STEM_OUT_CHANNELS: " + v.width());
+        if (v.expansion() == 1 || v.width() != 64) c.add("    RES2_OUT_CHANNELS: " + v.outChannels()[0]);
+        if (req.parts().contains(Part.FPN)) {
+            c.addAll(List.of("  FPN:", "    NORM: \"SyncBN\""));
+            if (fpn != 256) c.add("    OUT_CHANNELS: " + fpn);
+        }
         if (req.parts().contains(Part.HEAD)) {
             c.addAll(List.of("  ROI_BOX_HEAD:", "    NAME: \"FastRCNNConvFCHead\"", "    NUM_CONV: 4", "    NUM_FC: 1", "    NORM: \"SyncBN\""));
+            if (fpn != 256) c.add("    CONV_DIM: " + fpn);
         }
         c.addAll(List.of("INPUT:", "  FORMAT: \"RGB\""));
         return c;

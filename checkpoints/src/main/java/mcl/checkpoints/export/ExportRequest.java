@@ -16,12 +16,40 @@ import mcl.tensors.HostTensor;
  */
 public record ExportRequest(Checkpoint checkpoint, Which which, Set<Part> parts, double div,
                             Map<String, HostTensor> weights, Path out, int imageSize) {
-    public String depthName() {
-        return mcl.graphs.Preset.named(checkpoint.preset()).backbone().name();
+    public mcl.graphs.Preset preset() { return mcl.graphs.Preset.named(checkpoint.preset()); }
+
+    /** The ResNet body of the checkpoint's preset: block type, blocks per stage, stem width. */
+    public mcl.graphs.nets.ResNet.Variant body() { return preset().backbone(); }
+
+    /** ResNet depth counted as torchvision and the paper do: 2 (basic) or 3 (bottleneck) convs per block, plus stem and fc. */
+    public int depth() {
+        var v = body();
+        return java.util.Arrays.stream(v.layers()).sum() * (v.expansion() == 1 ? 2 : 3) + 2;
     }
 
-    /** ResNet depth (50, 18, ...) of the checkpoint's preset. */
-    public int depth() {
-        return Integer.parseInt(depthName().replaceAll("\\D", ""));
+    /**
+     * Whether the body is one of the standard ResNets the detector frameworks build from a depth
+     * alone (18, 34, 50, 101, 152 with torchvision's block counts and stem width 64).
+     */
+    public boolean standardBody() {
+        var v = body();
+        int[] blocks = switch (depth()) {
+            case 18 -> new int[] {2, 2, 2, 2};
+            case 34, 50 -> new int[] {3, 4, 6, 3};
+            case 101 -> new int[] {3, 4, 23, 3};
+            case 152 -> new int[] {3, 8, 36, 3};
+            default -> null;
+        };
+        return blocks != null && java.util.Arrays.equals(blocks, v.layers()) && v.width() == 64 && (v.expansion() == 4) == (depth() >= 50);
     }
+
+    /** "ResNet-10 (1-1-1-1 BasicBlocks, width 16)", for messages. */
+    public String bodyName() {
+        var v = body();
+        return "ResNet-" + depth() + " (" + java.util.Arrays.stream(v.layers()).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("-"))
+                + " " + (v.expansion() == 1 ? "BasicBlock" : "Bottleneck") + "s, width " + v.width() + ")";
+    }
+
+    /** Channels of C2..C5 as a Python/JSON list. */
+    public String stageChannels() { return java.util.Arrays.toString(body().outChannels()); }
 }

@@ -42,7 +42,7 @@ public final class OnnxExporter implements Exporter {
         List<String> notes = new ArrayList<>(List.of(
                 "# " + req.out() + ": input '" + BackboneFpn.IMAGES + "' [batch,3," + req.imageSize() + "," + req.imageSize()
                         + "] float32, RGB normalised with mean [123.675,116.28,103.53] std [58.395,57.12,57.375];",
-                "# outputs " + String.join(", ", g.outputs().keySet()) + " (FPN levels, 256 channels, strides 4..32); batch is symbolic"));
+                "# outputs " + String.join(", ", g.outputs().keySet()) + " (FPN levels, " + preset.fpnChannels() + " channels, strides 4..32); batch is symbolic"));
         if (req.parts().contains(Part.HEAD)) notes.add("# note: the detection-head embedding is not in the ONNX graph yet; roi_heads.box_head.* were not used");
         return notes;
     }
