@@ -38,7 +38,8 @@ final class PreviewCommand implements Command {
         Path png = Path.of(cl.getOptionValue("out"));
         try (ImageSource source = Sources.open(cl.getOptionValue("data")); BatchLoader loader = new BatchLoader(source, config)) {
             loader.seek(Main.intFlag(cl, "step", 0));
-            MontagePreview.write(loader.next(), png);
+            out.println("decoding one batch from " + source.describe() + " (" + config.batch() + " images, 2 views, " + config.levels() + " levels) ...");
+            MontagePreview.write(Waiting.run(out, "still decoding (large photos take a while)", 5000, loader::next), png);
             out.println("wrote " + png + " from " + source.describe() + " (" + preset.preset() + ": " + config.size() + " px, batch "
                     + config.batch() + ", " + config.levels() + " levels); skipped files: " + loader.skippedFiles());
         }

@@ -149,6 +149,17 @@ class NewUserTest {
     }
 
     @Test
+    void slowWorkSaysItIsStillRunning() throws Exception {
+        assertEquals("done", Waiting.run(new PrintStream(out, true), "still decoding", 40, () -> {
+            Thread.sleep(200);
+            return "done";
+        }));
+        assertTrue(out.toString().lines().filter(l -> l.startsWith("still decoding ... ")).count() >= 3, out.toString());
+        assertEquals(0, main.run("preview", "--data", "synthetic:32", "--out", dir.resolve("p.png").toString()), err.toString());
+        assertTrue(out.toString().contains("decoding one batch from"), out.toString());
+    }
+
+    @Test
     void graphsDefaultsToTheTinyPresetLikeEverythingElse() throws Exception {
         Path g = dir.resolve("g");
         assertEquals(0, main.run("graphs", "--out", g.toString()), err.toString());

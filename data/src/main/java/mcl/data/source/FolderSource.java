@@ -11,7 +11,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 
 /**
@@ -19,7 +20,7 @@ import java.util.Set;
  * extension like torchvision's ImageFolder and sorted by path so indices are stable.
  */
 public final class FolderSource extends FileListSource {
-    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif", "webp");
+    public static final Set<String> EXTENSIONS = ImageFormats.EXTENSIONS;
 
     private final Path root;
     private final int skipped;
@@ -30,15 +31,27 @@ public final class FolderSource extends FileListSource {
         this.skipped = skipped;
     }
 
+    /**
+     * Lists the images under {@code root}. Files with an image extension whose first bytes are no
+     * image are skipped and counted; image formats we do not decode are named once per format.
+     */
     public static FolderSource open(Path root) {
         if (!Files.isDirectory(root)) throw new IllegalArgumentException("not a folder: " + root);
         List<Path> files = new ArrayList<>();
+        List<Path> notImages = new ArrayList<>();
+        Map<String, Integer> unsupported = new TreeMap<>();
         int[] skipped = {0};
         try {
             Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile() && isImageName(file)) files.add(file);
+                    if (!attrs.isRegularFile()) return FileVisitResult.CONTINUE;
+                    if (ImageFormats.hasImageName(file)) {
+                        if (ImageFormats.sniff(file) != null) files.add(file);
+                        else notImages.add(file);
+                    } else if (ImageFormats.unsupported(file) != null) {
+                        unsupported.merge(ImageFormats.unsupported(file), 1, Integer::sum);
+                    }
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -53,15 +66,18 @@ public final class FolderSource extends FileListSource {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot list " + root + ": " + e.getMessage(), e);
         }
+        if (!notImages.isEmpty()) {
+            notImages.sort(null);
+            Warnings.warn("skipped " + notImages.size() + " file(s) named like images whose content is not an image (JPEG, PNG, GIF, BMP or WebP): "
+                    + notImages.subList(0, Math.min(3, notImages.size())) + (notImages.size() > 3 ? " ..." : ""));
+        }
+        unsupported.forEach((format, n) -> Warnings.warn("ignored " + n + " " + format + " file(s) in " + root + ": " + format
+                + " is not supported (JPEG, PNG, GIF, BMP and WebP are); convert them to use them"));
         files.sort(null);
-        return new FolderSource(root, files, skipped[0]);
+        return new FolderSource(root, files, skipped[0] + notImages.size());
     }
 
-    static boolean isImageName(Path file) {
-        String n = file.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
-    }
+    static boolean isImageName(Path file) { return ImageFormats.hasImageName(file); }
 
     @Override
     public int skippedWhileOpening() { return skipped; }

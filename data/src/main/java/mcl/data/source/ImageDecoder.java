@@ -31,6 +31,9 @@ public final class ImageDecoder {
         ImageIO.scanForPlugins();
     }
 
+    /** Decoder warnings that mean the pixels are not all there. */
+    private static final java.util.regex.Pattern DAMAGE = java.util.regex.Pattern.compile("(?i)truncat|premature|corrupt|missing eoi|unexpected end");
+
     private final RgbImage stored = new RgbImage();
     private int[] rowBuf = new int[0];
 
@@ -52,6 +55,10 @@ public final class ImageDecoder {
                 boolean jpeg = reader.getFormatName().toLowerCase(java.util.Locale.ROOT).contains("jp");
                 int orientation = jpeg ? ExifOrientation.read(in) : 1;
                 reader.setInput(in, true, true);
+                String[] damage = {null};
+                reader.addIIOReadWarningListener((src, warning) -> {
+                    if (damage[0] == null && DAMAGE.matcher(warning).find()) damage[0] = warning;
+                });
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
                 if (w <= 0 || h <= 0) throw new BadImageException(file + ": invalid size " + w + "x" + h);
@@ -59,6 +66,8 @@ public final class ImageDecoder {
                 int sub = cropSize > 0 ? ResizedCrop.maxSubsampling(w, h, cropSize) : 1;
                 if (sub > 1) param.setSourceSubsampling(sub, sub, 0, 0);
                 BufferedImage img = reader.read(0, param);
+                // A truncated or corrupt file often still "decodes" (the missing part grey): the decoder's warnings tell.
+                if (damage[0] != null) throw new BadImageException(file + ": damaged image (" + damage[0] + ")");
                 if (orientation == 1) {
                     toRgb(img, out);
                 } else {

@@ -209,38 +209,43 @@ class BadFilesTest {
         ImageIO.write(halves(200, 200), "png", png);
         Files.write(root.resolve("truncated.png"), Arrays.copyOf(png.toByteArray(), png.size() / 2));
         Files.write(root.resolve("truncated.jpg"), Arrays.copyOf(good, good.length / 2));
+        byte[] bigJpeg = jpeg(noise(256, 256));
+        Files.write(root.resolve("cut500.jpg"), Arrays.copyOf(bigJpeg, 500)); // the case: decoded to flat grey before
         Files.writeString(root.resolve("README.txt"), "ignored: not an image extension");
+        Files.writeString(root.resolve("logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
+        Files.writeString(sub.resolve("icon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
         Files.createSymbolicLink(sub.resolve("loop"), root); // a symlink loop
 
         FolderSource src = FolderSource.open(root);
-        assertEquals(1, src.skippedWhileOpening(), "the symlink loop");
-        assertEquals(1, warnings.size(), warnings.toString());
-        assertTrue(warnings.get(0).contains("symlink loop"), warnings.get(0));
-        int images = src.size();
-        assertEquals(10, images, "files with image extensions");
+        assertEquals(4, src.skippedWhileOpening(), "the symlink loop and three files whose bytes are no image: " + warnings);
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("symlink loop")), warnings.toString());
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("skipped 3 file(s) named like images whose content is not an image")
+                && w.contains("notes.png") && w.contains("random.jpg") && w.contains("zero.jpg")), warnings.toString());
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("ignored 2 SVG file(s)") && w.contains("SVG is not supported")), "named once: " + warnings);
+        assertEquals(8, src.size(), "only files that are images count");
 
-        // Each certainly-broken file fails on its own with a message naming it.
-        for (String bad : List.of("zero.jpg", "notes.png", "random.jpg", "truncated.png")) {
+        // Damaged files fail on their own with a message naming them; a truncated JPEG no longer decodes to grey.
+        for (String bad : List.of("truncated.png", "truncated.jpg", "cut500.jpg")) {
             var e = assertThrows(BadImageException.class, () -> decode(root.resolve(bad)), bad);
             assertTrue(e.getMessage().contains(bad), e.getMessage());
         }
-        // A truncated JPEG may decode partially (libjpeg fills the rest) or fail; either way only as a BadImageException.
-        boolean truncatedJpegDecodes;
-        try {
-            decode(root.resolve("truncated.jpg"));
-            truncatedJpegDecodes = true;
-        } catch (BadImageException e) {
-            truncatedJpegDecodes = false;
-        }
+        decode(root.resolve("good1.jpg")); // a whole JPEG raises no damage warning
 
         warnings.clear();
         DataConfig cfg = DataConfig.of(32, 2, 3).withWorkers(2);
         try (BatchLoader loader = new BatchLoader(src, cfg)) {
             for (int i = 0; i < 3 * loader.stepsPerEpoch(); i++) loader.next(); // three epochs: every file is tried
-            int expectedBad = 4 + (truncatedJpegDecodes ? 0 : 1);
-            assertEquals(1 + expectedBad, loader.skippedFiles());
-            assertEquals(expectedBad, warnings.size(), "one warning per bad file, however often it is drawn: " + warnings);
+            assertEquals(4 + 3, loader.skippedFiles());
+            assertEquals(3, warnings.size(), "one warning per damaged file, however often it is drawn: " + warnings);
         }
+    }
+
+    static BufferedImage noise(int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        java.util.Random r = new java.util.Random(7);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, r.nextInt(0x1000000));
+        return img;
     }
 
     @Test
