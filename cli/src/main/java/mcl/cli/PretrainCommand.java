@@ -124,7 +124,8 @@ final class PretrainCommand implements Command {
         out.println(result.message());
         Path dir = run.dir();
         Path curves = dir.resolve("curves.png");
-        CurvesPlot.write(MetricsLog.read(dir.resolve(MetricsLog.FILE)), "mcl pretrain " + dir.getFileName() + " (" + config.preset() + ")", curves);
+        CurvesPlot.write(MetricsLog.read(dir.resolve(MetricsLog.FILE)), "mcl pretrain " + dir.getFileName() + " (" + config.preset() + ")", curves,
+                config.chanceLoss(1));
         if (result.outcome() == TrainLoop.Outcome.COMPLETED && result.checkpoint() != null) {
             Path exported = dir.resolve("backbone.safetensors");
             var ck = CheckpointReader.open(result.checkpoint());

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import mcl.runtime.progress.CurvesPlot;
 import mcl.runtime.train.MetricsLog;
+import mcl.runtime.train.PretrainRun;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
@@ -32,7 +33,9 @@ final class ReportCommand implements Command, Main.TakesArguments {
         Path png = Path.of(cl.getOptionValue("out", dir.resolve("curves.png").toString()));
         var records = MetricsLog.read(metrics);
         if (records.isEmpty()) throw new UsageException(metrics + " holds no steps yet");
-        CurvesPlot.write(records, "mcl run " + dir.toAbsolutePath().getFileName() + ": " + records.size() + " steps", png);
+        Path config = dir.resolve(PretrainRun.CONFIG);
+        double chance = Files.isRegularFile(config) ? PretrainRun.readConfig(config).chanceLoss(1) : Double.NaN;
+        CurvesPlot.write(records, "mcl run " + dir.toAbsolutePath().getFileName() + ": " + records.size() + (records.size() == 1 ? " step" : " steps"), png, chance);
         out.println("wrote " + png + " (" + records.size() + " steps)");
         return 0;
     }

@@ -153,7 +153,7 @@ public final class GradBenchmark {
                 long t0 = System.nanoTime();
                 s.run().close();
                 times[i] = (System.nanoTime() - t0) / 1e9;
-                foreign[i] = ProcStatus.foreignCpuSeconds() - f0;
+                foreign[i] = ProcStatus.foreignSince(f0);
             }
         }
         long peak = ProcStatus.kib("VmHWM");

@@ -25,6 +25,16 @@ public final class ProcStatus {
      * /proc/stat minus this process's user+system time (both in clock ticks, assumed 100 Hz, the
      * Linux USER_HZ). The difference over a timed interval says how much the machine was shared.
      */
+    /**
+     * Other processes' CPU seconds since the reading {@code before}. The machine-wide counters and
+     * our own are sampled separately at tick resolution, so a quiet interval can come out a few
+     * ticks below zero; that is reported as 0, not as negative time.
+     */
+    public static double foreignSince(double before) {
+        double d = foreignCpuSeconds() - before;
+        return Double.isNaN(d) ? d : Math.max(0, d);
+    }
+
     public static double foreignCpuSeconds() {
         try {
             String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");

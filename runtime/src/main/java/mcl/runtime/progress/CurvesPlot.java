@@ -6,40 +6,74 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
-import java.awt.geom.Path2D;
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
-/** The training curves of a metrics.jsonl as one PNG (Java2D): a grid of small line plots over the step. */
+/**
+ * The training curves of a metrics.jsonl as one PNG: a grid of JFreeChart line plots over the
+ * step, each with real axes and a legend; the loss panels carry the chance level (the loss of
+ * embeddings that tell the images apart no better than guessing), so a user sees at a glance
+ * whether pre-training has started to learn.
+ */
 public final class CurvesPlot {
-    private static final int W = 460;
-    private static final int H = 300;
+    private static final int W = 480;
+    private static final int H = 320;
+    private static final int COLS = 4;
+    private static final int TITLE_H = 40;
+    /** Series with at most this many points are drawn with markers too, so one step is visible. */
+    private static final int MARKERS_UP_TO = 30;
     private static final Color[] COLORS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
             new Color(214, 39, 40), new Color(148, 103, 189)};
 
-    /** One panel: a title and the metric keys it draws (key[i] for an array element). */
-    private record Panel(String title, boolean smooth, String... keys) { }
+    /** One line: a metrics key (key[i] for an array element) and its legend name. */
+    private record Line(String key, String name) { }
+
+    /** One panel: title, y-axis label, its lines, whether a moving average is drawn over the raw values, and a chance level. */
+    private record Panel(String title, String yLabel, boolean smooth, boolean chance, Line... lines) { }
 
     private static final List<Panel> PANELS = List.of(
-            new Panel("loss (thin: per step, thick: moving average)", true, "loss"),
-            new Panel("loss per level", true, "loss_levels[0]", "loss_levels[1]", "loss_levels[2]", "loss_levels[3]"),
-            new Panel("cosine to own target (pos) / others (neg)", true, "pos_cos", "neg_cos"),
-            new Panel("learning rate", false, "lr"),
-            new Panel("EMA momentum", false, "ema_momentum"),
-            new Panel("gradient norm (before clipping)", true, "grad_norm"),
-            new Panel("images / s", true, "images_per_s"),
-            new Panel("seconds per step: data wait, target, online f+b, optimiser", true, "data_wait_s", "target_s", "online_s", "optim_s"));
+            new Panel("loss", "loss", true, true, new Line("loss", "loss")),
+            new Panel("loss per level (unweighted)", "loss", true, true,
+                    new Line("loss_levels[0]", "level 0 (full size)"), new Line("loss_levels[1]", "level 1 (1/2 size)"),
+                    new Line("loss_levels[2]", "level 2 (1/4 size)"), new Line("loss_levels[3]", "level 3 (1/8 size)")),
+            new Panel("cosine of embeddings to targets", "cosine", true, false,
+                    new Line("pos_cos", "own target (positive)"), new Line("neg_cos", "other images (negatives)")),
+            new Panel("learning rate", "lr", false, false, new Line("lr", "lr")),
+            new Panel("target EMA momentum", "momentum", false, false, new Line("ema_momentum", "momentum")),
+            new Panel("gradient norm (before clipping)", "norm", true, false, new Line("grad_norm", "gradient norm")),
+            new Panel("throughput", "images / s", true, false, new Line("images_per_s", "images / s")),
+            new Panel("seconds per step", "s", true, false, new Line("data_wait_s", "waiting for data"), new Line("target_s", "target forward"),
+                    new Line("online_s", "online forward+backward"), new Line("optim_s", "optimiser")));
 
     private CurvesPlot() { }
 
+    /** Curves without a chance level (when the run's batch and temperature are unknown). */
     public static void write(List<JsonNode> metrics, String title, Path png) throws IOException {
-        if (metrics.isEmpty()) throw new IllegalArgumentException("no metrics to plot (metrics.jsonl is empty)");
-        int cols = 4;
-        int rows = (PANELS.size() + cols - 1) / cols;
-        BufferedImage img = new BufferedImage(cols * W, rows * H + 36, BufferedImage.TYPE_INT_RGB);
+        write(metrics, title, png, Double.NaN);
+    }
+
+    /**
+     * @param chanceLoss the loss at chance for the run's batch and temperature (see
+     *                   {@code TrainConfig#chanceLoss}); NaN draws no chance line
+     */
+    public static void write(List<JsonNode> metrics, String title, Path png, double chanceLoss) throws IOException {
+        if (metrics.isEmpty()) throw new IllegalArgumentException("no metrics to plot (metrics.jsonl holds no steps yet)");
+        int rows = (PANELS.size() + COLS - 1) / COLS;
+        BufferedImage img = new BufferedImage(COLS * W, rows * H + TITLE_H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -47,136 +81,99 @@ public final class CurvesPlot {
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-        g.drawString(title, 12, 24);
-        for (int i = 0; i < PANELS.size(); i++) panel(g, PANELS.get(i), metrics, (i % cols) * W, 36 + (i / cols) * H);
+        g.drawString(title, 12, 27);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        g.drawString("noisy metrics: faint = every step, line = moving average; dashed = the loss at chance (4 T ln B)",
+                12 + g.getFontMetrics(new Font(Font.SANS_SERIF, Font.BOLD, 18)).stringWidth(title) + 24, 27);
+        for (int i = 0; i < PANELS.size(); i++) {
+            JFreeChart chart = chart(PANELS.get(i), metrics, chanceLoss);
+            chart.draw(g, new Rectangle2D.Double((i % COLS) * W, TITLE_H + (i / COLS) * H, W, H));
+        }
         g.dispose();
         Path parent = png.toAbsolutePath().getParent();
-        if (parent != null) java.nio.file.Files.createDirectories(parent);
+        if (parent != null) Files.createDirectories(parent);
         if (!ImageIO.write(img, "png", png.toFile())) throw new IOException("no PNG writer available");
     }
 
-    private static void panel(Graphics2D g, Panel p, List<JsonNode> m, int x0, int y0) {
-        int left = x0 + 62;
-        int right = x0 + W - 14;
-        int top = y0 + 28;
-        int bottom = y0 + H - 34;
-        double[] steps = new double[m.size()];
-        for (int i = 0; i < steps.length; i++) steps[i] = m.get(i).path("step").asDouble();
-        double[][] series = new double[p.keys().length][];
+    private static JFreeChart chart(Panel p, List<JsonNode> m, double chanceLoss) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        int points = 0;
+        for (Line line : p.lines()) {
+            XYSeries raw = series(m, line.key(), p.smooth() && m.size() > MARKERS_UP_TO ? line.name() + " (per step)" : line.name());
+            if (raw.getItemCount() == 0) continue;
+            points = Math.max(points, raw.getItemCount());
+            data.addSeries(raw);
+        }
+        boolean smoothed = p.smooth() && points > MARKERS_UP_TO;
+        int rawCount = data.getSeriesCount();
+        if (smoothed) {
+            for (int s = 0; s < rawCount; s++) data.addSeries(movingAverage(data.getSeries(s), Math.max(2, points / 25)));
+        }
+        NumberAxis x = new NumberAxis("step");
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setAutoRangeIncludesZero(false);
+        NumberAxis y = new NumberAxis(p.yLabel());
+        y.setAutoRangeIncludesZero(false);
+        // A constant series (one step, a fixed lr) would get a zero-height axis with unreadable ticks.
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < series.length; k++) {
-            series[k] = values(m, p.keys()[k]);
-            for (double v : series[k]) {
-                if (Double.isFinite(v)) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
-                }
-            }
+        for (int s = 0; s < rawCount; s++) {
+            lo = Math.min(lo, data.getSeries(s).getMinY());
+            hi = Math.max(hi, data.getSeries(s).getMaxY());
         }
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        g.drawString(p.title(), x0 + 10, y0 + 18);
-        g.setColor(new Color(225, 225, 225));
-        g.fillRect(left, top, right - left, bottom - top);
-        if (!(hi >= lo)) {
-            g.setColor(Color.GRAY);
-            g.drawString("(not recorded)", left + 10, top + 20);
-            return;
+        if (rawCount > 0 && hi - lo <= 1e-9 * Math.max(1, Math.abs(hi))) y.setAutoRangeMinimumSize(Math.abs(hi) > 0 ? Math.abs(hi) * 0.2 : 1);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, points <= MARKERS_UP_TO);
+        for (int s = 0; s < data.getSeriesCount(); s++) {
+            Color c = COLORS[(s % rawCount) % COLORS.length];
+            boolean average = smoothed && s >= rawCount;
+            r.setSeriesPaint(s, average || !smoothed ? c : new Color(c.getRed(), c.getGreen(), c.getBlue(), 70));
+            r.setSeriesStroke(s, new BasicStroke(average ? 2.2f : 1.2f));
+            if (smoothed && !average) r.setSeriesVisibleInLegend(s, false);
         }
-        if (hi == lo) {
-            hi += Math.abs(hi) * 0.05 + 1e-12;
-            lo -= Math.abs(lo) * 0.05 + 1e-12;
+        XYPlot plot = new XYPlot(data, x, y, r);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(220, 220, 220));
+        plot.setRangeGridlinePaint(new Color(220, 220, 220));
+        if (p.chance() && Double.isFinite(chanceLoss)) {
+            ValueMarker chance = new ValueMarker(chanceLoss, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
+                    1f, new float[] {6f, 4f}, 0f));
+            chance.setLabel(String.format("chance %.2f", chanceLoss));
+            chance.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            chance.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+            chance.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
+            plot.addRangeMarker(chance);
+            // Keep the chance line in view when the loss is far from it.
+            double low = Math.min(y.getLowerBound(), chanceLoss);
+            double high = Math.max(y.getUpperBound(), chanceLoss);
+            double pad = Math.max(1e-6, (high - low) * 0.05);
+            y.setRange(low - pad, high + pad);
         }
-        double s0 = steps[0];
-        double s1 = Math.max(steps[steps.length - 1], s0 + 1);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        g.setColor(Color.DARK_GRAY);
-        for (int t = 0; t <= 4; t++) {
-            double v = lo + (hi - lo) * t / 4;
-            int y = (int) (bottom - (bottom - top) * t / 4.0);
-            g.setColor(Color.WHITE);
-            g.drawLine(left, y, right, y);
-            g.setColor(Color.DARK_GRAY);
-            g.drawString(fmt(v), x0 + 4, y + 4);
-        }
-        g.drawString("step " + (long) s0, left, bottom + 16);
-        String end = "step " + (long) s1;
-        g.drawString(end, right - g.getFontMetrics().stringWidth(end), bottom + 16);
-        for (int k = 0; k < series.length; k++) {
-            if (Double.isNaN(series[k][0]) && allNaN(series[k])) continue;
-            Color c = COLORS[k % COLORS.length];
-            if (p.smooth() && series.length == 1) {
-                g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 90));
-                g.setStroke(new BasicStroke(1f));
-                g.draw(path(steps, series[k], s0, s1, lo, hi, left, right, top, bottom));
-                g.setColor(c);
-                g.setStroke(new BasicStroke(2.2f));
-                g.draw(path(steps, movingAverage(series[k], Math.max(1, steps.length / 20)), s0, s1, lo, hi, left, right, top, bottom));
-            } else {
-                g.setColor(c);
-                g.setStroke(new BasicStroke(1.6f));
-                double[] v = p.smooth() ? movingAverage(series[k], Math.max(1, steps.length / 40)) : series[k];
-                g.draw(path(steps, v, s0, s1, lo, hi, left, right, top, bottom));
-            }
-            if (series.length > 1) {
-                g.drawString(p.keys()[k], right - 110, top + 14 + 13 * k);
-            }
-        }
-        g.setStroke(new BasicStroke(1f));
+        JFreeChart chart = new JFreeChart(p.title(), new Font(Font.SANS_SERIF, Font.PLAIN, 13), plot, rawCount > 1);
+        if (chart.getLegend() != null) chart.getLegend().setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
     }
 
-    private static Path2D path(double[] xs, double[] ys, double x0, double x1, double lo, double hi, int l, int r, int t, int b) {
-        Path2D.Double path = new Path2D.Double();
-        boolean pen = false;
-        for (int i = 0; i < xs.length; i++) {
-            if (!Double.isFinite(ys[i])) {
-                pen = false;
-                continue;
-            }
-            double x = l + (r - l) * (xs[i] - x0) / (x1 - x0);
-            double y = b - (b - t) * (ys[i] - lo) / (hi - lo);
-            if (pen) path.lineTo(x, y);
-            else path.moveTo(x, y);
-            pen = true;
+    /** The values of {@code key} ("name" or "name[i]") over the steps, skipping missing and non-finite ones. */
+    private static XYSeries series(List<JsonNode> m, String key, String name) {
+        XYSeries s = new XYSeries(name, false, true);
+        int bracket = key.indexOf('[');
+        for (JsonNode rec : m) {
+            JsonNode v = bracket < 0 ? rec.get(key) : rec.path(key.substring(0, bracket)).get(Integer.parseInt(key.substring(bracket + 1, key.length() - 1)));
+            if (v != null && v.isNumber() && Double.isFinite(v.asDouble())) s.add(rec.path("step").asDouble(), v.asDouble());
         }
-        return path;
+        return s;
     }
 
-    static double[] values(List<JsonNode> m, String key) {
-        double[] v = new double[m.size()];
-        int br = key.indexOf('[');
-        for (int i = 0; i < v.length; i++) {
-            JsonNode n = br < 0 ? m.get(i).get(key) : m.get(i).path(key.substring(0, br)).get(Integer.parseInt(key.substring(br + 1, key.length() - 1)));
-            v[i] = n == null || !n.isNumber() || m.get(i).path("skipped").asBoolean() ? Double.NaN : n.asDouble();
+    /** A trailing moving average over {@code window} points, named as the series' average. */
+    private static XYSeries movingAverage(XYSeries raw, int window) {
+        XYSeries avg = new XYSeries(raw.getKey().toString().replace(" (per step)", ""), false, true);
+        double sum = 0;
+        for (int i = 0; i < raw.getItemCount(); i++) {
+            sum += raw.getY(i).doubleValue();
+            if (i >= window) sum -= raw.getY(i - window).doubleValue();
+            avg.add(raw.getX(i), sum / Math.min(i + 1, window));
         }
-        return v;
-    }
-
-    static double[] movingAverage(double[] v, int window) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            double s = 0;
-            int n = 0;
-            for (int j = Math.max(0, i - window + 1); j <= i; j++) {
-                if (Double.isFinite(v[j])) {
-                    s += v[j];
-                    n++;
-                }
-            }
-            out[i] = n == 0 ? Double.NaN : s / n;
-        }
-        return out;
-    }
-
-    private static boolean allNaN(double[] v) {
-        for (double d : v) if (!Double.isNaN(d)) return false;
-        return true;
-    }
-
-    private static String fmt(double v) {
-        double a = Math.abs(v);
-        if (a != 0 && (a < 1e-3 || a >= 1e5)) return String.format("%.2e", v);
-        return String.format(a < 1 ? "%.4f" : "%.3f", v);
+        return avg;
     }
 }

@@ -121,6 +121,14 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
 
     public ObjectNode toJson() { return JSON.valueToTree(this); }
 
+    /**
+     * The loss of embeddings that tell images apart no better than chance: every tile's
+     * cross-entropy over the B targets is ln(B), each direction scales it by 2T, the level weights
+     * sum to 1, and the two views' directions add up: 4 T ln(B) (11.09 for tiny's B = 16, T = 1).
+     * Each unweighted per-level loss has the same chance level.
+     */
+    public double chanceLoss(int replicas) { return 4 * temperature * Math.log((double) batch * replicas); }
+
     /** The data pipeline's settings (montage counts follow the recipe's default rule). */
     public DataConfig dataConfig() {
         return DataConfig.of(size, batch, levels).withSeed(seed).withWorkers(workers).withPrefetch(prefetch);
