@@ -10,6 +10,8 @@ Usage: data_bench.py --data DIR|synthetic --config r50|tiny [--batch 32] [--step
 """
 import argparse
 import glob
+import json
+import resource
 import math
 import os
 import time
@@ -92,7 +94,7 @@ def main():
     if a.data.startswith("synthetic"):
         ds = Copies([], size, levels, synthetic_n=10000)
     else:
-        files = sorted(f for ext in ("jpg", "jpeg", "png") for f in glob.glob(os.path.join(a.data, "**", "*." + ext), recursive=True))
+        files = sorted(f for ext in ("jpg", "jpeg", "png", "webp") for f in glob.glob(os.path.join(a.data, "**", "*." + ext), recursive=True))
         ds = Copies(files, size, levels)
     torch.set_num_threads(1)
     loader = DataLoader(ds, batch_size=a.batch, shuffle=True, num_workers=a.workers, drop_last=True,
@@ -108,8 +110,13 @@ def main():
             batch = next(it)
         montages(batch, counts)
     sec = time.perf_counter() - t0
+    # peak resident memory, KiB: this process plus workers x the largest worker (an upper bound on
+    # their sum; RUSAGE_CHILDREN covers workers once they have exited, hence the shutdown first)
+    del it, loader
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + a.workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"torch {a.config:5s} {a.data:40s} B={a.batch} L={levels} H={size} workers={a.workers}: "
           f"{a.steps * a.batch / sec:.1f} images/s ({sec / a.steps:.2f} s/step)")
+    print(json.dumps({"images_per_s": a.steps * a.batch / sec, "s_per_step": sec / a.steps, "peak_rss_kib": peak}))
 
 
 if __name__ == "__main__":

@@ -20,29 +20,37 @@ import org.apache.commons.cli.Options;
  * with the same batch, size and thread count, and prints one table.
  */
 final class BenchCommand implements Command, Main.TakesArguments {
+    private final java.io.PrintStream out;
+
+    BenchCommand(java.io.PrintStream out) { this.out = out; }
+
     public String name() { return "bench"; }
 
-    public String usage() { return "grad [flags]"; }
+    public String usage() { return "grad|data [flags]"; }
 
-    public String summary() { return "benchmarks; `bench grad`: forward+backward step time and peak memory, ours (ORT) vs PyTorch eager"; }
+    public String summary() { return "benchmarks next to PyTorch: `bench grad` (forward+backward time, memory), `bench data` (data pipeline img/s, memory)"; }
 
     public Options options() {
         return new Options()
                 .addOption(Main.flag("model", "NAME", "r18|r50 (ResNet body + FPN, train-mode BN; default r18)"))
-                .addOption(Main.flag("batch", "B", "batch size (default 32)"))
+                .addOption(Main.flag("batch", "B", "batch size (default 32; bench data: the preset's)"))
                 .addOption(Main.flag("size", "H", "image size in pixels, a multiple of 32 (default 224)"))
                 .addOption(Main.flag("threads", "T", "intra-op threads of ORT and torch.set_num_threads (default 2)"))
-                .addOption(Main.flag("reps", "N", "timed repetitions (default 5)"))
+                .addOption(Main.flag("reps", "N", "timed repetitions (default 5; bench data: timed batches, default 6)"))
                 .addOption(Main.flag("warmup", "N", "untimed warm-up repetitions before them (default 2)"))
                 .addOption(Main.flag("profile", "FILE", "also write ORT's per-node profile of one extra run there and print its top 10"))
                 .addOption(Main.flag("python", "EXE", "interpreter with torch and torchvision (default /usr/bin/python3)"))
-                .addOption(Main.flag("oracle", "DIR", "folder holding bench_grad.py (default ./oracle)"))
-                .addOption(Main.flag("no-torch", null, "time ours only"));
+                .addOption(Main.flag("oracle", "DIR", "folder holding bench_grad.py and data_bench.py (default ./oracle)"))
+                .addOption(Main.flag("no-torch", null, "time ours only"))
+                .addOption(Main.flag("data", "SPEC", "bench data: the data source to read"))
+                .addOption(Main.flag("preset", "NAME", "bench data: crop size, levels and batch of tiny (default), r18 or r50"))
+                .addOption(Main.flag("workers", "N", "bench data: decoding threads (ours) / DataLoader workers (torch) (default 2)"));
     }
 
     public int run(CommandLine cl) throws Exception {
         List<String> args = cl.getArgList();
-        if (args.size() != 1 || !args.get(0).equals("grad")) throw new UsageException("usage: mcl bench grad [flags]; the only benchmark is 'grad'");
+        if (args.size() == 1 && args.get(0).equals("data")) return BenchData.run(cl, out);
+        if (args.size() != 1 || !args.get(0).equals("grad")) throw new UsageException("usage: mcl bench grad|data [flags]; benchmarks: grad, data");
         String model = cl.getOptionValue("model", "r18");
         if (!model.equals("r18") && !model.equals("r50")) throw new UsageException("--model must be r18 or r50, got '" + model + "'");
         int batch = positive(cl, "batch", 32);
@@ -58,33 +66,33 @@ final class BenchCommand implements Command, Main.TakesArguments {
         if (torch && !Files.isRegularFile(script)) throw new UsageException(script + " not found; run from the repository root, pass --oracle DIR, or --no-torch");
 
         var cfg = new GradBenchmark.Config(ResNet.variant(model), 256, batch, size, threads, reps, warmup, profile);
-        System.out.printf("ours: building and timing %s+FPN fwd+bwd, batch %d, %d px, %d threads, %d warm-up + %d reps ...%n",
+        out.printf("ours: building and timing %s+FPN fwd+bwd, batch %d, %d px, %d threads, %d warm-up + %d reps ...%n",
                 model, batch, size, threads, warmup, reps);
         GradBenchmark.Result ours = GradBenchmark.run(cfg);
-        System.out.printf("ours: %d nodes (%d forward), %d gradients; reps %s s; other processes' CPU s during them %s; RSS before session %.2f GiB%n",
+        out.printf("ours: %d nodes (%d forward), %d gradients; reps %s s; other processes' CPU s during them %s; RSS before session %.2f GiB%n",
                 ours.nodes(), ours.forwardNodes(), ours.gradients(), fmt(ours.stepSeconds()), fmt(ours.foreignCpuSeconds()), ours.rssBeforeKib() / 1048576.0);
 
         JsonNode t = null;
         if (torch) {
-            System.out.println("torch: timing the same network in PyTorch eager ...");
+            out.println("torch: timing the same network in PyTorch eager ...");
             t = runTorch(cl.getOptionValue("python", "/usr/bin/python3"), script, model, batch, size, threads, reps, warmup);
         }
-        System.out.println();
-        System.out.println("| model | batch | size | threads | ours median (min-max) s | torch median (min-max) s | ours/torch | peak RSS ours | peak RSS torch |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-        System.out.printf("| %s+FPN | %d | %d | %d | %.2f (%.2f-%.2f) | %s | %s | %.1f GiB | %s |%n",
+        out.println();
+        out.println("| model | batch | size | threads | ours median (min-max) s | torch median (min-max) s | ours/torch | peak RSS ours | peak RSS torch |");
+        out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        out.printf("| %s+FPN | %d | %d | %d | %.2f (%.2f-%.2f) | %s | %s | %.1f GiB | %s |%n",
                 model, batch, size, threads, ours.median(), ours.min(), ours.max(),
                 t == null ? "-" : String.format("%.2f (%.2f-%.2f)", t.get("median").asDouble(), t.get("min").asDouble(), t.get("max").asDouble()),
                 t == null ? "-" : String.format("%.2fx", ours.median() / t.get("median").asDouble()),
                 ours.peakRssKib() / 1048576.0,
                 t == null ? "-" : String.format("%.1f GiB", t.get("peak_rss_kib").asLong() / 1048576.0));
         if (t != null) {
-            System.out.println("torch " + t.get("torch").asText() + ": reps " + t.get("seconds") + " s; other processes' CPU s during them " + t.get("foreign_cpu_s"));
+            out.println("torch " + t.get("torch").asText() + ": reps " + t.get("seconds") + " s; other processes' CPU s during them " + t.get("foreign_cpu_s"));
         }
         if (ours.profile() != null) {
-            System.out.println();
-            System.out.println("profile written to " + ours.profileFile());
-            System.out.print(ours.profile().format(10));
+            out.println();
+            out.println("profile written to " + ours.profileFile());
+            out.print(ours.profile().format(10));
         }
         return 0;
     }

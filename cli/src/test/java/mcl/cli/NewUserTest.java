@@ -130,7 +130,7 @@ class NewUserTest {
         out.reset();
         assertEquals(0, main.run("--version"));
         assertTrue(out.toString().matches("mcl \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\R"), out.toString());
-        for (String[] cmd : new String[][] {{"validate", "PATH"}, {"report", "RUN_DIR"}, {"bench", "grad"}}) {
+        for (String[] cmd : new String[][] {{"validate", "PATH"}, {"report", "RUN_DIR"}, {"bench", "grad|data"}}) {
             out.reset();
             assertEquals(0, main.run("help", cmd[0]));
             assertTrue(out.toString().startsWith("usage: mcl " + cmd[0] + " " + cmd[1] + " [flags]"), out.toString());
@@ -157,6 +157,28 @@ class NewUserTest {
         assertTrue(out.toString().lines().filter(l -> l.startsWith("still decoding ... ")).count() >= 3, out.toString());
         assertEquals(0, main.run("preview", "--data", "synthetic:32", "--out", dir.resolve("p.png").toString()), err.toString());
         assertTrue(out.toString().contains("decoding one batch from"), out.toString());
+    }
+
+    @Test
+    void dataPrepareWritesADatasetThatDataReadsAndBenchDataMeasuresIt() throws Exception {
+        Path prepared = dir.resolve("prepared");
+        assertEquals(0, main.run("data", "prepare", "synthetic:6", "--out", prepared.toString(), "--workers", "1"), err.toString());
+        assertTrue(out.toString().contains("wrote 6 images") && out.toString().contains("use it with --data " + prepared), out.toString());
+        assertTrue(out.toString().contains("6/6 images"), "progress with a count: " + out);
+        out.reset();
+        assertEquals(0, main.run("data", "prepare", "synthetic:6", "--out", prepared.toString()), err.toString());
+        assertTrue(out.toString().contains("wrote 0 images, kept 6 from an earlier run"), out.toString());
+        out.reset();
+        assertEquals(0, main.run("bench", "data", "--data", prepared.toString(), "--batch", "4", "--reps", "1", "--no-torch"), err.toString());
+        assertTrue(out.toString().contains("| prepared dataset " + prepared + " (6 images) | tiny | 4 | 2 |"), out.toString());
+        assertEquals(2, main.run("data", "prepare", "synthetic:6"));
+        assertTrue(err.toString().contains("--out DIR is required"), err.toString());
+        err.reset();
+        assertEquals(2, main.run("data", "convert", "x", "--out", "y"));
+        assertTrue(err.toString().contains("usage: mcl data prepare SRC --out DIR"), err.toString());
+        err.reset();
+        assertEquals(2, main.run("bench", "data"));
+        assertTrue(err.toString().contains("bench data needs --data SPEC"), err.toString());
     }
 
     @Test

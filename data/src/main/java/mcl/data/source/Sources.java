@@ -7,7 +7,7 @@ import mcl.data.scenes.SceneImageSource;
 
 /** Opens the source named by one {@code --data} argument. */
 public final class Sources {
-    public static final String USAGE = "--data takes a folder of images, a COCO .json, a .txt list of image paths, "
+    public static final String USAGE = "--data takes a folder of images (or one written by `mcl data prepare`), a COCO .json, a .txt list of image paths, "
             + "fashion-mnist[:DIR], fashion-scenes[:N[:SEED[:SIDE]]] (garments on cluttered backgrounds; synthetic shapes "
             + "when dataset-fashion-mnist is missing) or synthetic[:N[:SEED]]";
 
@@ -28,7 +28,7 @@ public final class Sources {
             return FashionMnistSource.open(colon < 0 ? FashionMnistSource.DEBIAN_DIR : Path.of(spec.substring(colon + 1)));
         }
         Path p = Path.of(spec);
-        if (Files.isDirectory(p)) return FolderSource.open(p);
+        if (Files.isDirectory(p)) return mcl.data.prepare.PreparedDataset.isPrepared(p) ? PreparedSource.open(p) : FolderSource.open(p);
         if (!Files.exists(p)) throw new IllegalArgumentException("data source not found: " + spec + "; " + USAGE);
         if (lower.endsWith(".json")) return CocoSource.open(p);
         if (lower.endsWith(".txt")) return ListSource.open(p);
