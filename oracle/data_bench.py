@@ -11,7 +11,6 @@ Usage: data_bench.py --data DIR|synthetic --config r50|tiny [--batch 32] [--step
 import argparse
 import glob
 import json
-import resource
 import math
 import os
 import time
@@ -81,6 +80,17 @@ def montages(x, counts):
     return out
 
 
+def vm_hwm_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -110,10 +120,9 @@ def main():
             batch = next(it)
         montages(batch, counts)
     sec = time.perf_counter() - t0
-    # peak resident memory, KiB: this process plus workers x the largest worker (an upper bound on
-    # their sum; RUSAGE_CHILDREN covers workers once they have exited, hence the shutdown first)
-    del it, loader
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + a.workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # peak resident memory, KiB: the sum of each process's own peak (VmHWM) over this process and
+    # the DataLoader's workers, read before they exit (an upper bound: shared pages count in each)
+    peak = vm_hwm_kib(os.getpid()) + sum(vm_hwm_kib(w.pid) for w in getattr(it, "_workers", []))
     print(f"torch {a.config:5s} {a.data:40s} B={a.batch} L={levels} H={size} workers={a.workers}: "
           f"{a.steps * a.batch / sec:.1f} images/s ({sec / a.steps:.2f} s/step)")
     print(json.dumps({"images_per_s": a.steps * a.batch / sec, "s_per_step": sec / a.steps, "peak_rss_kib": peak}))

@@ -26,9 +26,9 @@ final class BenchCommand implements Command, Main.TakesArguments {
 
     public String name() { return "bench"; }
 
-    public String usage() { return "grad|data [flags]"; }
+    public String usage() { return "grad|step|data [flags]"; }
 
-    public String summary() { return "benchmarks next to PyTorch: `bench grad` (forward+backward time, memory), `bench data` (data pipeline img/s, memory)"; }
+    public String summary() { return "benchmarks next to PyTorch: `bench grad` (forward+backward), `bench step` (the whole MCL step), `bench data` (data pipeline)"; }
 
     public Options options() {
         return new Options()
@@ -43,14 +43,15 @@ final class BenchCommand implements Command, Main.TakesArguments {
                 .addOption(Main.flag("oracle", "DIR", "folder holding bench_grad.py and data_bench.py (default ./oracle)"))
                 .addOption(Main.flag("no-torch", null, "time ours only"))
                 .addOption(Main.flag("data", "SPEC", "bench data: the data source to read"))
-                .addOption(Main.flag("preset", "NAME", "bench data: crop size, levels and batch of tiny (default), r18 or r50"))
+                .addOption(Main.flag("preset", "NAME", "bench step / bench data: the preset, tiny (default), r18 or r50"))
                 .addOption(Main.flag("workers", "N", "bench data: decoding threads (ours) / DataLoader workers (torch) (default 2)"));
     }
 
     public int run(CommandLine cl) throws Exception {
         List<String> args = cl.getArgList();
         if (args.size() == 1 && args.get(0).equals("data")) return BenchData.run(cl, out);
-        if (args.size() != 1 || !args.get(0).equals("grad")) throw new UsageException("usage: mcl bench grad|data [flags]; benchmarks: grad, data");
+        if (args.size() == 1 && args.get(0).equals("step")) return BenchStep.run(cl, out);
+        if (args.size() != 1 || !args.get(0).equals("grad")) throw new UsageException("usage: mcl bench grad|step|data [flags]; benchmarks: grad, step, data");
         String model = cl.getOptionValue("model", "r18");
         if (!model.equals("r18") && !model.equals("r50")) throw new UsageException("--model must be r18 or r50, got '" + model + "'");
         int batch = positive(cl, "batch", 32);

@@ -65,7 +65,9 @@ public final class ImageDecoder {
                 ImageReadParam param = reader.getDefaultReadParam();
                 int sub = cropSize > 0 ? ResizedCrop.maxSubsampling(w, h, cropSize) : 1;
                 if (sub > 1) param.setSourceSubsampling(sub, sub, 0, 0);
-                BufferedImage img = reader.read(0, param);
+                // JPEG subsamples while decoding; the other decoders hold the whole image first.
+                long pixels = jpeg ? (long) ((w + sub - 1) / sub) * ((h + sub - 1) / sub) : (long) w * h;
+                BufferedImage img = DecodeBudget.decode(pixels, () -> reader.read(0, param));
                 // A truncated or corrupt file often still "decodes" (the missing part grey): the decoder's warnings tell.
                 if (damage[0] != null) throw new BadImageException(file + ": damaged image (" + damage[0] + ")");
                 if (orientation == 1) {
