@@ -96,7 +96,7 @@ public final class TrainLoop {
                 if (step % config.checkpointEvery() == 0 && step < config.steps()) save(step, bad, skippedTotal);
             }
             Path ck = save(step, bad, skippedTotal);
-            return new Result(Outcome.COMPLETED, step, ck, "finished " + step + " steps" + (skippedTotal > 0 ? " (" + skippedTotal + " skipped)" : ""));
+            return new Result(Outcome.COMPLETED, step, ck, "finished " + step + (step == 1 ? " step" : " steps") + (skippedTotal > 0 ? " (" + skippedTotal + " skipped)" : ""));
         } finally {
             progress.finish();
         }
