@@ -25,7 +25,7 @@ public final class Main {
     public Main(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(out), new ExportCommand(out), new ValidateCommand(out), new BenchCommand(out), new TransferCommand(out), new DataCommand(out))) commands.put(c.name(), c);
+        for (Command c : List.<Command>of(new PretrainCommand(out), new ReportCommand(out), new PreviewCommand(out), new GraphsCommand(out), new ExportCommand(out), new ValidateCommand(out), new BenchCommand(out), new TransferCommand(out), new ProbeCommand(out), new DataCommand(out))) commands.put(c.name(), c);
     }
 
     /** Swaps in another implementation of a command (tests inject failures with it). */

@@ -185,6 +185,20 @@ class NewUserTest {
     }
 
     @Test
+    void probeScoresFrozenFeaturesOfARunOrRandomInit() throws Exception {
+        mcl.testing.Oracle.require(); // CI installs dataset-fashion-mnist with the oracles; fails there rather than skipping
+        assertEquals(0, main.run("probe", "--init", "random", "--task", "knn", "--train", "300", "--test", "100", "--json"), err.toString());
+        var j = new ObjectMapper().readTree(out.toString());
+        assertEquals("knn", j.get("task").asText());
+        assertTrue(j.get("top1").asDouble() > 0.3, "random conv features of garments are far above chance (0.1): " + j);
+        out.reset();
+        assertEquals(0, main.run("probe", "--task", "linear", "--train", "300", "--test", "100"), err.toString());
+        assertTrue(out.toString().startsWith("linear top-1 "), out.toString());
+        assertEquals(2, main.run("probe", "--task", "seg"));
+        assertTrue(err.toString().contains("valid tasks are knn and linear"), err.toString());
+    }
+
+    @Test
     void graphsDefaultsToTheTinyPresetLikeEverythingElse() throws Exception {
         Path g = dir.resolve("g");
         assertEquals(0, main.run("graphs", "--out", g.toString()), err.toString());

@@ -1,0 +1,93 @@
+package mcl.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import mcl.checkpoints.CheckpointReader;
+import mcl.data.scenes.FashionMnist;
+import mcl.data.scenes.Garments;
+import mcl.data.scenes.Split;
+import mcl.graphs.Preset;
+import mcl.runtime.probe.FrozenFeatures;
+import mcl.runtime.probe.KnnProbe;
+import mcl.runtime.probe.LinearProbe;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+
+/**
+ * `mcl probe`: how good are the frozen features? k-NN (k = 20, cosine, T = 0.07) or a linear
+ * classifier on average-pooled C5 features of single Fashion-MNIST garments, train -> test, top-1.
+ */
+final class ProbeCommand implements Command {
+    private final PrintStream out;
+
+    ProbeCommand(PrintStream out) { this.out = out; }
+
+    public String name() { return "probe"; }
+
+    public String summary() { return "score frozen features: k-NN or linear top-1 on Fashion-MNIST garments (from a run, checkpoint or random init)"; }
+
+    public Options options() {
+        return new Options()
+                .addOption(Main.flag("init", "RUN|CKPT|random", "the backbone: a pre-training run or checkpoint folder (online encoder), or random (default)"))
+                .addOption(Main.flag("task", "knn|linear", "knn: weighted k-NN, k = 20, cosine, T = 0.07 (default); linear: logistic regression"))
+                .addOption(Main.flag("preset", "NAME", "the network, for --init random (a checkpoint names its own; default tiny)"))
+                .addOption(Main.flag("train", "N", "training garments, the first N of the training split (default 10000)"))
+                .addOption(Main.flag("test", "N", "test garments, the first N of the test split (default 2000)"))
+                .addOption(Main.flag("seed", "S", "seed of the random initialisation (default 0)"))
+                .addOption(Main.flag("threads", "N", "ONNX Runtime threads (default: all cores)"))
+                .addOption(Main.flag("fashion-mnist", "DIR", "the Fashion-MNIST files (default " + FashionMnist.DEBIAN_DIR + ", Debian dataset-fashion-mnist)"))
+                .addOption(Main.flag("json", null, "print one JSON object"));
+    }
+
+    public int run(CommandLine cl) throws Exception {
+        String task = cl.getOptionValue("task", "knn");
+        if (!task.equals("knn") && !task.equals("linear")) {
+            throw new UsageException("--task " + task + ": valid tasks are knn and linear (the dense seg probe is not built yet)");
+        }
+        String init = cl.getOptionValue("init", "random");
+        if (!init.equals("random") && !Files.isDirectory(Path.of(init))) {
+            throw new UsageException("--init " + init + ": no such run or checkpoint folder; give one, or random");
+        }
+        Preset preset = Preset.named(init.equals("random") ? cl.getOptionValue("preset", "tiny") : CheckpointReader.open(Path.of(init)).preset());
+        int nTrain = Main.intFlag(cl, "train", 10_000);
+        int nTest = Main.intFlag(cl, "test", 2_000);
+        int threads = Main.intFlag(cl, "threads", 0);
+        if (nTrain < 20 || nTest < 1) throw new UsageException("--train must be at least 20 (k = 20) and --test at least 1");
+        Path dir = Path.of(cl.getOptionValue("fashion-mnist", FashionMnist.DEBIAN_DIR.toString()));
+        if (!FashionMnist.available(dir, Split.TRAIN) || !FashionMnist.available(dir, Split.TEST)) {
+            throw new UsageException("Fashion-MNIST not found in " + dir + "; install Debian's dataset-fashion-mnist or pass --fashion-mnist DIR");
+        }
+        Garments train = new Garments(FashionMnist.load(dir, Split.TRAIN), preset.imageSize());
+        Garments test = new Garments(FashionMnist.load(dir, Split.TEST), preset.imageSize());
+        nTrain = Math.min(nTrain, train.size());
+        nTest = Math.min(nTest, test.size());
+        long t0 = System.nanoTime();
+        Map<String, float[]> w = FrozenFeatures.weights(init, preset, preset.imageSize(), Main.intFlag(cl, "seed", 0));
+        float[][] ftr = FrozenFeatures.extract(preset, w, preset.imageSize(), threads, nTrain, train::write);
+        float[][] fte = FrozenFeatures.extract(preset, w, preset.imageSize(), threads, nTest, test::write);
+        int[] ytr = labels(train, nTrain);
+        int[] yte = labels(test, nTest);
+        double top1 = task.equals("knn") ? KnnProbe.accuracy(ftr, ytr, fte, yte, 10, 20, 0.07) : LinearProbe.accuracy(ftr, ytr, fte, yte, 10, 300);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (cl.hasOption("json")) {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("task", task).put("top1", top1).put("init", init).put("preset", preset.name()).put("features", "C5 average-pooled, eval-mode BN")
+                    .put("train", nTrain).put("test", nTest).put("seconds", secs);
+            out.println(o);
+        } else {
+            out.printf("%s top-1 %.2f%% (%s, %s preset, C5 average-pooled features; %d training and %d test garments; %.0f s)%n",
+                    task, 100 * top1, init, preset.name(), nTrain, nTest, secs);
+        }
+        return 0;
+    }
+
+    private static int[] labels(Garments g, int n) {
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) y[i] = g.label(i);
+        return y;
+    }
+}
