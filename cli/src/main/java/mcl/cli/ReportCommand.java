@@ -19,7 +19,7 @@ final class ReportCommand implements Command, Main.TakesArguments {
 
     public String usage() { return "RUN_DIR [flags]"; }
 
-    public String summary() { return "draw a run's training curves (loss, cosines, lr, EMA momentum, gradient norm, speed) as a PNG"; }
+    public String summary() { return "draw a run's training curves (loss with its chance level, cosines, k-NN probe, lr, gradient norm, speed) as a PNG"; }
 
     public Options options() {
         return new Options().addOption(Main.flag("out", "FILE", "PNG to write (default RUN_DIR/curves.png)"));

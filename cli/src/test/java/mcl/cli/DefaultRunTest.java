@@ -43,6 +43,11 @@ class DefaultRunTest {
         assertTrue(lastPos - firstPos > 0.15, "positive cosine did not rise: " + firstPos + " -> " + lastPos);
         assertTrue(Files.isRegularFile(run.resolve("backbone.safetensors")));
         assertTrue(Files.isRegularFile(run.resolve("curves.png")));
+        // The k-NN probe of the frozen backbone every 50 steps (tiny's eval_every; CI installs Fashion-MNIST).
+        List<Double> probes = rows.stream().filter(r -> r.has("probe_knn_top1")).map(r -> r.get("probe_knn_top1").asDouble()).toList();
+        assertEquals(List.of(50L, 100L, 150L, 200L, 250L, 300L), rows.stream().filter(r -> r.has("probe_knn_top1")).map(r -> r.get("step").asLong()).toList());
+        assertTrue(probes.stream().allMatch(p -> p > 0.2 && p <= 1), "k-NN top-1 far above chance (0.1): " + probes);
+        System.out.println("default run k-NN top-1 every 50 steps: " + probes);
     }
 
     private static JsonNode parse(String line) {

@@ -141,6 +141,17 @@ public final class PretrainRun {
         return TrainConfig.merge(TrainConfig.preset(tree.path("preset").asText("tiny")), tree, file.toString());
     }
 
+    /** The k-NN probe of `eval_every`, when asked for, the network is a preset's and Fashion-MNIST is installed. */
+    private TrainLoop.Probe probe(TrainConfig config) {
+        if (config.evalEvery() <= 0 || config.graphs() != null) return null;
+        var p = mcl.runtime.probe.ProbeDuringTraining.openOrNull(mcl.graphs.Preset.named(config.preset()), config.threads());
+        if (p == null) {
+            progress.message("note: no k-NN probe during training (eval_every): Debian's dataset-fashion-mnist is not installed");
+            return null;
+        }
+        return p::knnTop1;
+    }
+
     private TrainLoop.Result train(TrainConfig config, TrainingCheckpoints.Loaded from, BooleanSupplier stop) throws IOException {
         GraphBundle g = graphs.apply(config);
         SessionConfig session = new SessionConfig(Device.parse(config.device()), config.threads(), null);
@@ -160,7 +171,7 @@ public final class PretrainRun {
             }
             CheckpointWriter writer = new CheckpointWriter(dir, config.keepCheckpoints(), afterFile);
             try (MetricsLog metrics = new MetricsLog(dir.resolve(MetricsLog.FILE), start)) {
-                return new TrainLoop(config, trainer, loader, writer, metrics, progress, stop, GradientExchange.LOCAL.replicas())
+                return new TrainLoop(config, trainer, loader, writer, metrics, progress, stop, GradientExchange.LOCAL.replicas(), probe(config))
                         .run(start, bad, skipped);
             }
         }

@@ -26,12 +26,13 @@ import mcl.runtime.optim.Schedule;
  * @param checkpointEvery steps between checkpoints (and one at the end)
  * @param mode            level matching mode of the loss: a (default), b, c or d
  * @param temperature     InfoNCE temperature T (the recipe: 1.0)
+ * @param evalEvery       steps between frozen-feature k-NN probes logged to metrics.jsonl (0: none)
  */
 public record TrainConfig(String preset, String data, String graphs, long seed, int batch, int size, int levels,
                           long steps, long warmupSteps, double baseLr, double lrFloor, double warmupRatio,
                           double momentum, double eta, double weightDecay, double emaBase, double clipNorm,
                           int checkpointEvery, int keepCheckpoints, int maxBadSteps, int logEvery,
-                          String device, int threads, int workers, int prefetch, String mode, double temperature) {
+                          String device, int threads, int workers, int prefetch, String mode, double temperature, int evalEvery) {
     public static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -69,9 +70,9 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
     public static TrainConfig preset(String name) {
         return switch (name) {
             case "tiny" -> new TrainConfig("tiny", "synthetic", null, 0, 16, 64, 3, 300, 30, 256.0, 1e-4, 1e-4,
-                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0);
+                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 50);
             case "r18", "r50" -> new TrainConfig(name, "synthetic", null, 0, 32, 224, 4, 10_000, 1_000, 1.0, 1e-4, 1e-4,
-                    0.9, 0.001, 1e-5, 0.99, 500, 500, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0);
+                    0.9, 0.001, 1e-5, 0.99, 500, 500, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 0);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "'; valid presets: " + String.join(", ", PRESETS));
         };
     }

@@ -33,11 +33,24 @@ public final class TrainLoop {
     private final Progress progress;
     private final BooleanSupplier stopRequested;
     private final int replicas;
+    private final Probe probe;
     private long savedStep = -1;
     private Path savedAt;
 
+    /** A score of the online weights logged every {@code eval_every} steps (the k-NN probe). */
+    @FunctionalInterface
+    public interface Probe {
+        double score(java.util.Map<String, mcl.tensors.HostTensor> online);
+    }
+
     public TrainLoop(TrainConfig config, Trainer trainer, BatchLoader loader, CheckpointStore store, MetricsLog metrics,
                      Progress progress, BooleanSupplier stopRequested, int replicas) {
+        this(config, trainer, loader, store, metrics, progress, stopRequested, replicas, null);
+    }
+
+    /** @param probe scored every {@code eval_every} steps and logged as {@code probe_knn_top1}; null for none */
+    public TrainLoop(TrainConfig config, Trainer trainer, BatchLoader loader, CheckpointStore store, MetricsLog metrics,
+                     Progress progress, BooleanSupplier stopRequested, int replicas, Probe probe) {
         this.config = config;
         this.trainer = trainer;
         this.loader = loader;
@@ -46,6 +59,7 @@ public final class TrainLoop {
         this.progress = progress;
         this.stopRequested = stopRequested;
         this.replicas = replicas;
+        this.probe = probe;
     }
 
     /** Trains from {@code start}'s step to {@code steps}; {@code start} carries the guard counters of a resume. */
@@ -82,7 +96,16 @@ public final class TrainLoop {
                 } else {
                     bad = 0;
                 }
-                metrics.write(record(step + 1, epoch, r, lrNow, m, stepNs, wait));
+                ObjectNode rec = record(step + 1, epoch, r, lrNow, m, stepNs, wait);
+                if (probe != null && config.evalEvery() > 0 && ((step + 1) % config.evalEvery() == 0 || step + 1 == config.steps())) {
+                    long tp = System.nanoTime();
+                    double top1 = probe.score(trainer.online().snapshot());
+                    if (Double.isFinite(top1)) {
+                        rec.put("probe_knn_top1", top1);
+                        rec.put("probe_s", (System.nanoTime() - tp) / 1e9);
+                    }
+                }
+                metrics.write(rec);
                 step++;
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 double perStep = elapsed / (step - startStep);

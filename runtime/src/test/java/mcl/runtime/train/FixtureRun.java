@@ -31,6 +31,7 @@ public final class FixtureRun {
         o.put("workers", 1);
         o.put("prefetch", 1);
         o.put("seed", 11);
+        o.put("eval_every", 0);
         return TrainConfig.merge(TrainConfig.preset("tiny"), o, "test");
     }
 
