@@ -56,6 +56,8 @@ public final class GraphSession implements AutoCloseable {
             if (config.intraOpThreads() > 0) opts.setIntraOpNumThreads(config.intraOpThreads());
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (config.profilePrefix() != null) opts.enableProfiling(config.profilePrefix());
+            String spin = System.getProperty("mcl.ort.spin"); // measurement switch for BENCHMARKS
+            if (spin != null) opts.addConfigEntry("session.intra_op.allow_spinning", spin);
             if (config.device() == Device.CUDA) {
                 try {
                     opts.addCUDA(0);

@@ -66,11 +66,14 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
      * lr is a relative step (lr * eta of the weight norm), and the linear scaling rule's lr = 1
      * at batch 16 moved the weights 16x less per step, so nothing visible happened in 300 steps
      * (measured: loss 11.11 -> 11.0 with lr 1; 11.11 -> 10.40 and pos_cos 0 -> 0.33 with lr 16).
+     * One ONNX Runtime thread for tiny: its 16-64-channel ops are so short that a second intra-op
+     * thread costs more in hand-offs than it gives (step 141 ms vs 181-188 ms with 2 threads on 2
+     * cores, `mcl bench step`), and the data workers keep a core.
      */
     public static TrainConfig preset(String name) {
         return switch (name) {
             case "tiny" -> new TrainConfig("tiny", "synthetic", null, 0, 16, 64, 3, 300, 30, 256.0, 1e-4, 1e-4,
-                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 50);
+                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 1, 2, 2, "a", 1.0, 50);
             case "r18", "r50" -> new TrainConfig(name, "synthetic", null, 0, 32, 224, 4, 10_000, 1_000, 1.0, 1e-4, 1e-4,
                     0.9, 0.001, 1e-5, 0.99, 500, 500, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 0);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "'; valid presets: " + String.join(", ", PRESETS));
