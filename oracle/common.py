@@ -38,7 +38,11 @@ def rel_err(ours, ref):
 # 0, a float32 implementation may land on either side, and either one-sided derivative is right.
 # The references below record such elements and, when ours disagrees, try the other side.
 
-KINK = 1e-6  # |x| below KINK * max|x| of that ReLU call counts as on the kink (float32 eps ~1e-7)
+# |x| below KINK * max|x| of that ReLU call counts as on the kink. float32 eps is ~1e-7, but a
+# pre-activation carries the rounding of its conv's K-term sums (K up to ~4600 here: ~sqrt(K) ulps)
+# and of the BN before it: measured on r18 mode b L=4, our float32 ReLU input sat on the other side
+# of 0 from float64 at 1.7e-6 of the call's max, which 1e-6 missed.
+KINK = 1e-5
 
 
 FINGERPRINT = 4096

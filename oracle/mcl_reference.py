@@ -138,7 +138,7 @@ class BnRecorder:
     """Batch mean and biased variance of every BN call, keyed '<prefix><module name>'."""
 
     def __init__(self, module, prefixes):
-        self.stats, self.calls, self.prefixes = {}, {}, prefixes
+        self.stats, self.calls, self.prefixes, self.outputs = {}, {}, prefixes, {}
         for name, m in module.named_modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.register_forward_hook(self.hook(name))
@@ -152,6 +152,7 @@ class BnRecorder:
             key = self.prefixes[k] + name
             self.stats[key + ".batch_mean"] = x.mean(dim=dims)
             self.stats[key + ".batch_var"] = x.var(dim=dims, unbiased=False)
+            self.outputs[key] = output
         return fn
 
 
@@ -179,13 +180,20 @@ def run_check(d, dtype, ctx=None, memory_format=torch.contiguous_format):
     need = levels if cfg["mode"] != "a" else 1
     trec = BnRecorder(tnet, ["target1:", "target2:"])
     for v in (1, 2):
-        with torch.no_grad():
-            imgs = [T(f"view{v}.level{l}.images") for l in range(need)]
-            tls = [L(f"view{v}.level{l}.tiles") for l in range(need)]
-            tg = tnet.target(imgs, tls, batch)
-        ref[f"target{v}:target"] = tg[0]
+        imgs = [T(f"view{v}.level{l}.images") for l in range(need)]
+        tls = [L(f"view{v}.level{l}.tiles") for l in range(need)]
+        tg = tnet.target(imgs, tls, batch)
+        ref[f"target{v}:target"] = tg[0].detach()
         for l in range(1, need):
-            ref[f"target{v}:target.level{l}"] = tg[l]
+            ref[f"target{v}:target.level{l}"] = tg[l].detach()
+        # PyTorch runs every FPN level; mcl's target graph runs only what its embeddings read, so
+        # statistics are compared for the BN layers the embeddings depend on (autograd decides).
+        mine = {k: o for k, o in trec.outputs.items() if k.startswith(f"target{v}:")}
+        reach = torch.autograd.grad(sum(t.sum() for t in tg), list(mine.values()), allow_unused=True)
+        for (k, _), g in zip(mine.items(), reach):
+            if g is None:
+                del trec.stats[k + ".batch_mean"], trec.stats[k + ".batch_var"]
+    trec.outputs.clear()
     ref.update(trec.stats)
     # Online network, both views, symmetric loss against the targets mcl's online graph was fed.
     net = MclReference(cfg)

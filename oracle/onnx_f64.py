@@ -281,7 +281,7 @@ OPS = {
     "Reciprocal": lambda x, a: [1.0 / x[0]], "Exp": lambda x, a: [torch.exp(x[0])], "Log": lambda x, a: [torch.log(x[0])],
     "Max": _max, "Where": lambda x, a: [torch.where(x[0], x[1], x[2])],
     "Greater": _binary(torch.gt), "Equal": _binary(torch.eq), "Cast": _cast, "Identity": lambda x, a: [x[0]],
-    "ReduceMean": _reduce(torch.mean), "ReduceSum": _reduce(torch.sum), "ReduceMax": _reduce(torch.amax),
+    "ReduceMean": _reduce(torch.mean), "ReduceSum": _reduce(torch.sum), "ReduceSumSquare": _reduce(lambda t, dim, keepdim: torch.sum(t * t, dim=dim, keepdim=keepdim)), "ReduceMax": _reduce(torch.amax),
     "MatMul": _binary(torch.matmul), "Gemm": _gemm,
     "Reshape": _reshape, "Transpose": lambda x, a: [x[0].permute(a.get("perm", list(reversed(range(x[0].dim())))))],
     "Slice": _slice, "Concat": lambda x, a: [torch.cat(x, a["axis"] % x[0].dim())], "Expand": _expand,
@@ -500,6 +500,7 @@ def selfcheck():
     check("ReduceMean", _run_node("ReduceMean", [x], dict(axes=[0, 2], keepdims=1))[0], x.mean(axis=(0, 2), keepdims=True))
     check("ReduceSum", _run_node("ReduceSum", [x, ("", np.array([1, 3]))], dict(keepdims=0))[0], x.sum(axis=(1, 3)))
     check("ReduceSum all", _run_node("ReduceSum", [x], dict(keepdims=0))[0], x.sum())
+    check("ReduceSumSquare", _run_node("ReduceSumSquare", [x], dict(axes=[0, 2, 3], keepdims=0))[0], (x * x).sum(axis=(0, 2, 3)))
     check("ReduceMax", _run_node("ReduceMax", [x], dict(axes=[-1], keepdims=0))[0], x.max(axis=-1), exact=True)
     a, b, c = r(4, 5), r(5, 3), r(3)
     check("Gemm", _run_node("Gemm", [a, b, c], {})[0], a @ b + c)

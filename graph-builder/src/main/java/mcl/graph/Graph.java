@@ -196,6 +196,14 @@ public final class Graph {
         return named;
     }
 
+    /**
+     * Unmarks a graph output (for example statistics of a layer whose result no other output
+     * reads), so the export can leave out everything only it needed.
+     */
+    public void dropOutput(String outputName) {
+        if (outputs.remove(outputName) == null) throw new IllegalArgumentException("no output '" + outputName + "' to drop");
+    }
+
     // ---- custom gradients ---------------------------------------------------------------
 
     /**

@@ -51,7 +51,10 @@ public final class OnnxExport {
             if (!read.contains(c.tensor())) continue;
             gp.addInitializer(tensorProto(c.tensor().name(), c.tensor().dtype(), c.tensor().shape(), c.data()));
         }
-        for (Node n : live) gp.addNode(nodeProto(n));
+        Names names = Names.withoutIdentities(g, live);
+        Set<Tensor> used = new java.util.HashSet<>(g.outputs().values());
+        for (Node n : live) for (Tensor t : n.inputs()) if (t != null) used.add(names.root(t)); // dropped Identities pass theirs on
+        for (Node n : live) if (!names.skipped(n)) gp.addNode(nodeProto(n, names, used));
         for (Tensor t : g.outputs().values()) gp.addOutput(valueInfo(t));
         return ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
@@ -75,9 +78,14 @@ public final class OnnxExport {
      * dropped here rather than left for the runtime to compute.
      */
     public static List<Node> liveNodes(Graph g) {
+        return liveNodes(g, g.outputs().values());
+    }
+
+    /** The nodes that {@code from} depend on, in creation order. */
+    public static List<Node> liveNodes(Graph g, java.util.Collection<Tensor> from) {
         Set<Node> live = new java.util.HashSet<>();
         java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
-        for (Tensor t : g.outputs().values()) if (t.producer() != null) stack.push(t.producer());
+        for (Tensor t : from) if (t.producer() != null) stack.push(t.producer());
         while (!stack.isEmpty()) {
             Node n = stack.pop();
             if (!live.add(n)) continue;
@@ -86,10 +94,54 @@ public final class OnnxExport {
         return g.nodes().stream().filter(live::contains).toList();
     }
 
-    static NodeProto nodeProto(Node n) {
+    /**
+     * The names tensors are written under once Identity nodes are left out: an Identity inside the
+     * graph (a stop-gradient mark) is read through, and one that only renames a computed value to
+     * a graph output's name is dropped by giving the value that name, so ORT runs no copy for either.
+     */
+    record Names(Map<Tensor, Tensor> alias, Map<Tensor, String> renamed, Set<Node> dropped) {
+        static Names withoutIdentities(Graph g, List<Node> live) {
+            Set<Tensor> outputs = new java.util.HashSet<>(g.outputs().values());
+            Names names = new Names(new java.util.HashMap<>(), new java.util.HashMap<>(), new java.util.HashSet<>());
+            for (Node n : live) {
+                if (n.op() != Op.IDENTITY) continue;
+                Tensor in = names.root(n.inputs().get(0));
+                Tensor out = n.output(0);
+                if (!outputs.contains(out)) {
+                    names.alias.put(out, in);
+                    names.dropped.add(n);
+                } else if (in.producer() != null && !outputs.contains(in) && !names.renamed.containsKey(in)) {
+                    names.renamed.put(in, out.name());
+                    names.dropped.add(n);
+                }
+            }
+            return names;
+        }
+
+        Tensor root(Tensor t) {
+            Tensor r = t;
+            while (alias.containsKey(r)) r = alias.get(r);
+            return r;
+        }
+
+        String of(Tensor t) {
+            Tensor r = root(t);
+            return renamed.getOrDefault(r, r.name());
+        }
+
+        boolean skipped(Node n) { return dropped.contains(n); }
+    }
+
+    /**
+     * Trailing outputs after the first that nothing reads are left off (MaxPool's Indices is the
+     * case: ORT computes values alone with a much faster kernel than values and indices).
+     */
+    static NodeProto nodeProto(Node n, Names names, Set<Tensor> used) {
         NodeProto.Builder b = NodeProto.newBuilder().setOpType(n.op().onnxName).setName(n.name());
-        for (Tensor t : n.inputs()) b.addInput(t == null ? "" : t.name());
-        for (Tensor t : n.outputs()) b.addOutput(t.name());
+        for (Tensor t : n.inputs()) b.addInput(t == null ? "" : names.of(t));
+        int last = n.outputs().size() - 1;
+        while (last > 0 && !used.contains(n.outputs().get(last))) last--;
+        for (Tensor t : n.outputs().subList(0, last + 1)) b.addOutput(names.of(t));
         n.attrs().writeTo(b);
         return b.build();
     }

@@ -11,7 +11,7 @@ public enum Op {
     RECIPROCAL("Reciprocal"), EXP("Exp"), LOG("Log"), MAX("Max"), WHERE("Where"), GREATER("Greater"),
     EQUAL("Equal"), CAST("Cast"), IDENTITY("Identity"),
     // reductions (mcl.graph.ops.Reduce)
-    REDUCE_MEAN("ReduceMean"), REDUCE_SUM("ReduceSum"), REDUCE_MAX("ReduceMax"),
+    REDUCE_MEAN("ReduceMean"), REDUCE_SUM("ReduceSum"), REDUCE_SUM_SQUARE("ReduceSumSquare"), REDUCE_MAX("ReduceMax"),
     // linear algebra (mcl.graph.ops.Linalg)
     MATMUL("MatMul"), GEMM("Gemm"),
     // data movement (mcl.graph.ops.Movement)

@@ -31,7 +31,7 @@ public final class GradRules {
     public static Kind kind(Op op) {
         return switch (op) {
             case ADD, SUB, MUL, DIV, NEG, RELU, SQRT, RECIPROCAL, EXP, LOG, MAX, WHERE, IDENTITY,
-                 REDUCE_MEAN, REDUCE_SUM, MATMUL, GEMM,
+                 REDUCE_MEAN, REDUCE_SUM, REDUCE_SUM_SQUARE, MATMUL, GEMM,
                  RESHAPE, TRANSPOSE, SLICE, CONCAT, EXPAND, PAD, GATHER_ELEMENTS, RESIZE,
                  CONV, MAX_POOL, AVERAGE_POOL, GLOBAL_AVERAGE_POOL,
                  BATCH_NORM, SOFTMAX, LOG_SOFTMAX -> Kind.RULE;
@@ -45,7 +45,7 @@ public final class GradRules {
     public static Rule rule(Op op) {
         return switch (op) {
             case ADD, SUB, MUL, DIV, NEG, RELU, SQRT, RECIPROCAL, EXP, LOG, MAX, WHERE, IDENTITY -> Elementwise::backward;
-            case REDUCE_MEAN, REDUCE_SUM -> Reduce::backward;
+            case REDUCE_MEAN, REDUCE_SUM, REDUCE_SUM_SQUARE -> Reduce::backward;
             case MATMUL, GEMM -> Linalg::backward;
             case RESHAPE, TRANSPOSE, SLICE, CONCAT, EXPAND, PAD, GATHER_ELEMENTS, RESIZE -> Movement::backward;
             case CONV, MAX_POOL, AVERAGE_POOL, GLOBAL_AVERAGE_POOL -> ConvPool::backward;

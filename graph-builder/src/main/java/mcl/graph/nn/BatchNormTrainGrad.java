@@ -10,16 +10,20 @@ import java.util.List;
 import mcl.graph.Graph;
 import mcl.graph.Tensor;
 import mcl.graph.ops.Movement;
+import mcl.graph.ops.Norm;
 import mcl.graph.ops.Reduce;
 
 /**
- * The closed-form backward of training-mode batch norm, reusing the forward's centred input,
- * 1/sqrt(var+eps) and gamma/sqrt(var+eps) instead of differentiating its elementary ops:
+ * The closed-form backward of training-mode batch norm from the forward's centred input
+ * xc = x - mean, inv = 1/sqrt(var+eps) and scale = gamma * inv ([C]):
  * <pre>
- *   dbeta  = sum(dy)          dgamma = inv * sum(dy * (x - mean))
- *   dx     = scale * dy - scale * mean(dy) - (x - mean) * scale * inv^2 * mean(dy * (x - mean))
+ *   dbeta = sum(dy)      dgamma = inv * sum(dy * xc)
+ *   dx    = scale * dy - (xc * slope + shift),   slope = scale * inv^2 * sum(dy * xc) / n,
+ *                                                shift = scale * sum(dy) / n
  * </pre>
- * (sums and means over every axis but the channel axis; scale = gamma * inv).
+ * (sums over every axis but the channel axis, n values per channel). The affine part
+ * xc * slope + shift is one pass of the fused BatchNormalization kernel (mean 0, variance 1,
+ * epsilon 0), so dx costs three full passes and its statistics two.
  */
 final class BatchNormTrainGrad implements Graph.CustomGradient {
     private final Tensor x;
@@ -30,6 +34,7 @@ final class BatchNormTrainGrad implements Graph.CustomGradient {
     private final Tensor scale;
     private final int[] axes;
 
+    /** {@code inv}, {@code scale}: [C]; weight and bias null for a BN without affine parameters. */
     BatchNormTrainGrad(Tensor x, Tensor weight, Tensor bias, Tensor centred, Tensor inv, Tensor scale, int[] axes) {
         this.x = x;
         this.weight = weight;
@@ -47,20 +52,32 @@ final class BatchNormTrainGrad implements Graph.CustomGradient {
 
     @Override
     public List<Tensor> backward(Tensor gy) {
-        long count = x.numel() / x.dim(1);
+        Graph g = x.graph();
         long c = x.dim(1);
-        Tensor sumDy = Reduce.sum(gy, true, axes);                 // [1,C,(1,1)]
-        Tensor sumDyXc = Reduce.sum(mul(gy, centred), true, axes); // [1,C,(1,1)]
-        // Per-channel coefficients on tiny tensors; only three full-size products and two subtractions.
-        Tensor shift = scale(mul(scale, sumDy), 1.0 / count);
-        Tensor slope = scale(mul(mul(scale, mul(inv, inv)), sumDyXc), 1.0 / count);
-        Tensor dx = sub(sub(mul(gy, scale), mul(centred, slope)), shift);
+        double n = (double) x.numel() / c;
+        Tensor sumDy = Reduce.sum(gy, false, axes);                                   // [C]
+        Tensor sumDyXc = Reduce.sum(mul(gy, centred), false, axes);                  // [C]
+        Tensor shift = scale(mul(scale, sumDy), 1.0 / n);
+        Tensor slope = scale(mul(mul(scale, mul(inv, inv)), sumDyXc), 1.0 / n);
+        Tensor zeros = g.constant(new float[(int) c], c);
+        Tensor ones = g.constant(filled((int) c, 1f), c);
+        Tensor affine = Norm.batchNormInference(centred, slope, shift, zeros, ones, 0f);
+        long[] bshape = new long[x.rank()];
+        Arrays.fill(bshape, 1);
+        bshape[1] = c;
+        Tensor dx = sub(mul(gy, Movement.reshape(scale, bshape)), affine);
         List<Tensor> out = new ArrayList<>();
         out.add(dx);
         if (weight != null) {
-            out.add(Movement.reshape(mul(inv, sumDyXc), c));
-            out.add(Movement.reshape(sumDy, c));
+            out.add(mul(inv, sumDyXc));
+            out.add(sumDy);
         }
         return out;
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        Arrays.fill(a, v);
+        return a;
     }
 }

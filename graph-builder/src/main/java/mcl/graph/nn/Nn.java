@@ -88,27 +88,30 @@ public final class Nn {
             Tensor bias = affine ? g.param("bias", Init.ZEROS, Role.TRAINABLE, c) : null;
             Tensor runMean = g.param("running_mean", Init.ZEROS, Role.BUFFER, c);
             Tensor runVar = g.param("running_var", Init.ONES, Role.BUFFER, c);
-            if (bnMode == BnMode.EVAL) {
-                if (!affine) {
-                    weight = g.constant(ones((int) c), c);
-                    bias = g.constant(new float[(int) c], c);
-                }
-                return Norm.batchNormInference(x, weight, bias, runMean, runVar, BN_EPS);
+            if (!affine) {
+                weight = g.constant(ones((int) c), c);
+                bias = g.constant(new float[(int) c], c);
             }
-            long[] bshape = x.rank() == 4 ? new long[] {1, c, 1, 1} : new long[] {1, c};
-            Tensor mean = Reduce.mean(x, true, axes);
-            Tensor centred = sub(x, mean);
-            Tensor var = Reduce.mean(mul(centred, centred), true, axes);
-            Tensor inv = reciprocal(sqrt(addScalar(var, BN_EPS)));
-            Tensor scale = affine ? mul(inv, Movement.reshape(weight, bshape)) : inv;
-            Tensor y = mul(centred, scale);
-            if (affine) y = add(y, Movement.reshape(bias, bshape));
+            if (bnMode == BnMode.EVAL) return Norm.batchNormInference(x, weight, bias, runMean, runVar, BN_EPS);
+            // Batch statistics by reduction (mean, then the sum of squares of the centred input in
+            // one pass: two-pass variance, no E[x^2] - E[x]^2 cancellation), then ORT's fused
+            // BatchNormalization kernel normalises: four passes over x instead of six elementwise
+            // ones. The kernel gets the centred input and mean 0 because it folds the mean into
+            // its bias (x * s + (b - mean * s)), which cancels badly when |mean| >> std.
+            long count = x.numel() / c;
+            Tensor meanKeep = Reduce.mean(x, true, axes);
+            Tensor centred = sub(x, meanKeep);
+            Tensor mean = Movement.reshape(meanKeep, c);
+            Tensor var = Elementwise.scale(Reduce.sumSquare(centred, false, axes), 1.0 / count);
+            Tensor y = Norm.batchNormInference(centred, weight, bias, g.constant(new float[(int) c], c), var, BN_EPS);
             String meanName = statsPrefix + g.qualified("batch_mean");
             String varName = statsPrefix + g.qualified("batch_var");
-            g.output(meanName, Movement.reshape(mean, c));
-            g.output(varName, Movement.reshape(var, c));
-            bnStats.add(new BnStats(g.qualified(""), meanName, varName, x.numel() / c));
-            g.customGradient(y, new BatchNormTrainGrad(x, weight, bias, centred, inv, scale, axes));
+            g.output(meanName, mean);
+            g.output(varName, var);
+            bnStats.add(new BnStats(g.qualified(""), meanName, varName, count));
+            Tensor inv = reciprocal(sqrt(addScalar(var, BN_EPS)));
+            Tensor scale = mul(inv, weight);
+            g.customGradient(y, new BatchNormTrainGrad(x, affine ? weight : null, affine ? bias : null, centred, inv, scale, axes));
             return y;
         }
     }

@@ -9,8 +9,8 @@ import mcl.graph.Tensor;
 import mcl.onnx.OnnxProto.NodeProto;
 
 /**
- * Reductions over listed axes. At opset 17 ReduceMean/ReduceMax take axes as an attribute and
- * ReduceSum takes them as a second input; callers see one signature.
+ * Reductions over listed axes. At opset 17 ReduceMean/ReduceSumSquare/ReduceMax take axes as an
+ * attribute and ReduceSum takes them as a second input; callers see one signature.
  */
 public final class Reduce {
     private Reduce() { }
@@ -25,6 +25,9 @@ public final class Reduce {
     public static Tensor mean(Tensor x, boolean keepdims, int... axes) { return reduce(Op.REDUCE_MEAN, x, keepdims, axes); }
 
     public static Tensor sum(Tensor x, boolean keepdims, int... axes) { return reduce(Op.REDUCE_SUM, x, keepdims, axes); }
+
+    /** Sum of squares in one pass over x (no x*x intermediate): batch-norm statistics read x once for it. */
+    public static Tensor sumSquare(Tensor x, boolean keepdims, int... axes) { return reduce(Op.REDUCE_SUM_SQUARE, x, keepdims, axes); }
 
     public static Tensor max(Tensor x, boolean keepdims, int... axes) { return reduce(Op.REDUCE_MAX, x, keepdims, axes); }
 
@@ -54,7 +57,7 @@ public final class Reduce {
         return x.graph().node(op, in, new ReduceAttrs(ax, keepdims, attr), new Graph.Out(x.dtype(), out)).output(0);
     }
 
-    /** Gradient of ReduceMean / ReduceSum: the output gradient spread back over the reduced axes. */
+    /** Gradient of ReduceMean / ReduceSum / ReduceSumSquare: the output gradient spread back over the reduced axes. */
     public static List<Tensor> backward(mcl.graph.Node n, Tensor gy) {
         Tensor x = n.inputs().get(0);
         ReduceAttrs a = n.attrs(ReduceAttrs.class);
@@ -63,6 +66,7 @@ public final class Reduce {
         Tensor dx = switch (n.op()) {
             case REDUCE_SUM -> spread;
             case REDUCE_MEAN -> Elementwise.scale(spread, (double) gy.numel() / x.numel());
+            case REDUCE_SUM_SQUARE -> Elementwise.mul(spread, Elementwise.scale(x, 2.0));
             default -> throw new IllegalArgumentException("no reduction gradient for " + n.op());
         };
         List<Tensor> out = new java.util.ArrayList<>();

@@ -76,6 +76,7 @@ class GradRulesTest {
     void reductionsAndLinalg() {
         GradCheck.check("reduce_mean", F64, (g, x) -> Reduce.mean(x.get(0), true, 0, 2), null, new long[] {2, 3, 4});
         GradCheck.check("reduce_sum", F64, (g, x) -> Reduce.sum(x.get(0), false, 1), null, new long[] {2, 3, 4});
+        GradCheck.check("reduce_sum_square", F64, (g, x) -> Reduce.sumSquare(x.get(0), true, 0, 2), null, new long[] {2, 3, 4});
         GradCheck.check("matmul_batched_broadcast", F64, (g, x) -> Linalg.matmul(x.get(0), x.get(1)), null, new long[] {2, 3, 4}, new long[] {4, 5});
         for (boolean ta : new boolean[] {false, true}) {
             for (boolean tb : new boolean[] {false, true}) {

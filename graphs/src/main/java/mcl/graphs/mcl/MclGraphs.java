@@ -56,7 +56,7 @@ public final class MclGraphs {
         buildOnline(cfg, online, onlineBn);
         Nn targetNn = new Nn(target, BnMode.TRAIN);
         buildTarget(cfg, targetNn);
-        return new Built(cfg, online, target, onlineBn, targetNn.bnStats());
+        return new Built(cfg, online, target, onlineBn, statsOfLayersRead(target, targetNn.bnStats()));
     }
 
     private static void buildOnline(MclConfig cfg, Graph g, List<Nn.BnStats> bn) {
@@ -124,6 +124,30 @@ public final class MclGraphs {
         List<Tensor> z = Encoder.project(nn, cfg, imgs);
         g.output("target", nn.l2Normalize(z.get(0)));
         for (int l = 1; l < levels; l++) g.output("target.level" + l, nn.l2Normalize(perImageMean(g, z.get(l), tl.get(l), cfg.batch())));
+    }
+
+    /**
+     * The target's embeddings read one FPN level per montage level (level 0: only P5), but every
+     * BN layer also outputs its batch statistics, which would keep the unread FPN levels alive.
+     * Statistics of layers that no embedding depends on are dropped, so the exported target
+     * graph computes only what the step reads; the trainer gives those layers' running
+     * statistics the online network's values instead.
+     */
+    static List<Nn.BnStats> statsOfLayersRead(Graph g, List<Nn.BnStats> all) {
+        List<Tensor> embeddings = g.outputs().entrySet().stream().filter(e -> e.getKey().startsWith("target")).map(Map.Entry::getValue).toList();
+        java.util.Set<mcl.graph.Node> read = new java.util.HashSet<>(mcl.graph.OnnxExport.liveNodes(g, embeddings));
+        List<Nn.BnStats> kept = new ArrayList<>();
+        for (Nn.BnStats s : all) {
+            Tensor declared = g.outputs().get(s.varOutput());
+            Tensor var = declared.producer().op() == mcl.graph.Op.IDENTITY ? declared.producer().inputs().get(0) : declared;
+            if (read.contains(var.producer())) { // the variance feeds the layer's normalisation
+                kept.add(s);
+            } else {
+                g.dropOutput(s.meanOutput());
+                g.dropOutput(s.varOutput());
+            }
+        }
+        return kept;
     }
 
     /** Mean embedding of each source image over its tiles: [n, D] -> [B, D]. */

@@ -48,6 +48,8 @@ public final class Trainer implements AutoCloseable {
     private final List<Map<String, FloatBuffer>> targetStats = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
     private final FloatBuffer loss;
     private final FloatBuffer[] levelLoss;
+    /** Target running statistics of layers target_forward does not run, paired with the online ones they follow. */
+    private final List<Ema.Pair> targetStatsFromOnline = new ArrayList<>();
 
     public Trainer(GraphBundle graphs, Lars.Settings lars, double clipNorm, SessionConfig session, GradientExchange exchange) {
         this.manifest = graphs.manifest();
@@ -111,6 +113,7 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = new Lars(trainables, lars);
         this.ema = new Ema(pairs);
         checkBnStats();
+        pairUnrunTargetStats();
     }
 
     /** Fresh weights from the seed; the target starts as a copy of the online encoder. */
@@ -193,6 +196,7 @@ public final class Trainer implements AutoCloseable {
                 BnRunning.update(target, s, targetStats.get(v).get(s.mean()), targetStats.get(v).get(s.var()));
             }
         }
+        for (Ema.Pair p : targetStatsFromOnline) p.target().put(0, p.online(), 0, p.online().capacity());
         long t5 = System.nanoTime();
         return new StepResult(lossValue, levels, pos, neg, norm, false, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4);
     }
@@ -245,6 +249,28 @@ public final class Trainer implements AutoCloseable {
                 throw new IllegalArgumentException("target_forward.onnx has no output '" + s.mean() + "' or '" + s.var() + "' named in manifest.json");
             }
             target.get(s.runningMean());
+        }
+    }
+
+    /**
+     * target_forward computes only the FPN levels its embeddings read (level 0: P5), so the BN
+     * layers of the other levels never see a target batch. Their running statistics follow the
+     * online network's (same layers, same images), so an exported target encoder has sensible
+     * eval-mode statistics everywhere.
+     */
+    private void pairUnrunTargetStats() {
+        java.util.Set<String> run = new java.util.HashSet<>();
+        for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.TARGET, List.of())) {
+            run.add(s.runningMean());
+            run.add(s.runningVar());
+        }
+        for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.ONLINE, List.of())) {
+            for (String name : List.of(s.runningMean(), s.runningVar())) {
+                if (run.contains(name) || !target.has(name)) continue;
+                if (targetStatsFromOnline.stream().noneMatch(p -> p.name().equals(name))) {
+                    targetStatsFromOnline.add(new Ema.Pair(name, online.get(name), target.get(name)));
+                }
+            }
         }
     }
 
