@@ -179,7 +179,7 @@ class NewUserTest {
         err.reset();
         out.reset();
         assertEquals(0, main.run("bench", "step", "--preset", "tiny", "--reps", "1", "--no-torch"), err.toString());
-        assertTrue(out.toString().contains("| mcl (ONNX Runtime) |") && out.toString().contains("target fwd (2 views)"), out.toString());
+        assertTrue(out.toString().contains("| mcl (ONNX Runtime), fixed batch |") && out.toString().contains("target fwd (2 views)"), out.toString());
         assertEquals(2, main.run("bench", "data"));
         assertTrue(err.toString().contains("bench data needs --data SPEC"), err.toString());
     }

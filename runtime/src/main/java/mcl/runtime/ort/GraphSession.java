@@ -11,6 +11,7 @@ import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,6 +29,9 @@ public final class GraphSession implements AutoCloseable {
     private final OrtSession session;
     private final Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     private final Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+    private Map<String, long[]> shapes;
+    private Set<String> inputNames;
+    private Set<String> outputNames;
 
     private GraphSession(OrtSession session) {
         this.session = session;
@@ -74,20 +78,40 @@ public final class GraphSession implements AutoCloseable {
         }
     }
 
-    public Set<String> inputNames() { return session.getInputNames(); }
+    public Set<String> inputNames() {
+        if (inputNames == null) inputNames = Set.copyOf(session.getInputNames());
+        return inputNames;
+    }
 
-    public Set<String> outputNames() { return session.getOutputNames(); }
+    public Set<String> outputNames() {
+        if (outputNames == null) outputNames = Set.copyOf(session.getOutputNames());
+        return outputNames;
+    }
 
-    /** The declared shape of an input or output. */
+    /**
+     * The declared shape of an input or output. Read from ORT once: its getInputInfo() builds
+     * every input's description anew on each call, which made rebinding the target graph's
+     * outputs for each view cost ~10 ms per step on tiny.
+     */
     public long[] shape(String name) {
+        if (shapes == null) shapes = declaredShapes();
+        long[] s = shapes.get(name);
+        if (s == null) throw new IllegalArgumentException("no input or output named '" + name + "'");
+        return s.clone();
+    }
+
+    private Map<String, long[]> declaredShapes() {
+        Map<String, long[]> out = new java.util.HashMap<>();
         try {
-            NodeInfo info = session.getInputInfo().get(name);
-            if (info == null) info = session.getOutputInfo().get(name);
-            if (info == null) throw new IllegalArgumentException("no input or output named '" + name + "'");
-            return ((TensorInfo) info.getInfo()).getShape();
+            for (Map<String, NodeInfo> infos : List.of(session.getOutputInfo(), session.getInputInfo())) {
+                infos.forEach((n, info) -> {
+                    if (info.getInfo() instanceof TensorInfo t) out.put(n, t.getShape());
+                });
+            }
         } catch (OrtException e) {
             throw new IllegalStateException(e);
         }
+        return out;
     }
 
     /** Binds a direct float buffer as input {@code name}; later writes to the buffer are seen by later runs. */
