@@ -12,7 +12,15 @@ import mcl.data.pipeline.BatchLoader;
 import mcl.data.montage.MontageBatch;
 import mcl.data.source.ImageSource;
 import mcl.data.source.Sources;
+import mcl.graph.DType;
+import mcl.graph.FlopCount;
+import mcl.graph.Graph;
+import mcl.graph.OnnxExport;
+import mcl.graph.ops.Linalg;
+import mcl.graphs.mcl.MclGraphs;
 import mcl.runtime.ort.Device;
+import mcl.runtime.ort.DirectBuffers;
+import mcl.runtime.ort.GraphSession;
 import mcl.runtime.ort.SessionConfig;
 import mcl.runtime.progress.PlainLines;
 import mcl.runtime.train.GradientExchange;
@@ -79,6 +87,13 @@ final class BenchStep {
             out.println(ratioRow("mcl / PyTorch (as mcl pretrain runs)", ours, theirs));
             out.println(ratioRow("mcl fixed batch / PyTorch", fixed, theirs));
         }
+        MclGraphs.Built built = TrainingGraphs.build(config);
+        double flops = FlopCount.matrixFlops(built.online()) + 2 * FlopCount.matrixFlops(built.target());
+        double gemm = gemmRate(threads);
+        out.printf("%nmatrix work per step (convs and matrix products, 2 FLOPs per multiply-add): %.2f GFLOP; "
+                + "achieved: ours %.1f GFLOP/s (fixed batch)%s; ORT's 1024x1024 MatMul on %d thread(s): %.1f GFLOP/s%n",
+                flops / 1e9, flops / fixed[0] / 1e9, torch == null ? "" : String.format(", PyTorch %.1f GFLOP/s", flops / torch.path("step_s").asDouble() / 1e9),
+                threads, gemm / 1e9);
         deleteTree(dir);
         return 0;
     }
@@ -108,6 +123,27 @@ final class BenchStep {
         double[] out = new double[PARTS.size()];
         for (int k = 0; k < out.length; k++) out[k] = median(parts[k]);
         return out;
+    }
+
+    /** FLOP/s of one 1024x1024x1024 MatMul in ORT with {@code threads} intra-op threads (median of 7 after 2 warm-ups). */
+    static double gemmRate(int threads) {
+        int n = 1024;
+        Graph g = new Graph("gemm");
+        g.output("c", Linalg.matmul(g.input("a", DType.FLOAT, n, n), g.input("b", DType.FLOAT, n, n)));
+        try (GraphSession s = GraphSession.open(OnnxExport.toModel(g).toByteArray(), new SessionConfig(Device.CPU, threads, null))) {
+            java.nio.FloatBuffer a = DirectBuffers.floats(n * n);
+            for (int i = 0; i < n * n; i++) a.put(i, (i % 7) * 0.1f);
+            s.bindInput("a", a);
+            s.bindInput("b", a);
+            s.bindOutput("c", DirectBuffers.floats(n * n));
+            double[] t = new double[9];
+            for (int i = 0; i < t.length; i++) {
+                long t0 = System.nanoTime();
+                s.run().close();
+                t[i] = (System.nanoTime() - t0) / 1e9;
+            }
+            return 2.0 * n * n * n / median(Arrays.copyOfRange(t, 2, t.length));
+        }
     }
 
     private static String ratioRow(String label, double[] ours, double[] theirs) {

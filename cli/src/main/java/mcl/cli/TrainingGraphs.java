@@ -25,13 +25,17 @@ final class TrainingGraphs {
                 throw new UncheckedIOException("cannot read the graphs in " + c.graphs() + ": " + e.getMessage(), e);
             }
         }
-        // Built in memory from the preset and the data settings (the graphs have static shapes).
+        MclGraphs.Built b = build(c);
+        return GraphBundle.of(OnnxExport.toModel(b.online()).toByteArray(), OnnxExport.toModel(b.target()).toByteArray(), b.manifest());
+    }
+
+    /** The graphs built in memory from the preset and the data settings (the graphs have static shapes). */
+    static MclGraphs.Built build(TrainConfig c) {
         MclConfig defaults = MclConfig.of(Preset.named(c.preset()), c.levels(), MatchMode.parse(c.mode()), c.batch(), c.size(),
                 c.dataConfig().montages());
         MclConfig cfg = new MclConfig(defaults.preset(), defaults.levels(), defaults.mode(), defaults.batch(), defaults.size(),
                 defaults.montages(), c.temperature(), defaults.levelWeights());
-        MclGraphs.Built b = MclGraphs.build(cfg);
-        return GraphBundle.of(OnnxExport.toModel(b.online()).toByteArray(), OnnxExport.toModel(b.target()).toByteArray(), b.manifest());
+        return MclGraphs.build(cfg);
     }
 
     /** The graphs have static shapes: the data settings must be theirs. */
