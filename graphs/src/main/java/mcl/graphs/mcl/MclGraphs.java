@@ -8,11 +8,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import mcl.graph.DType;
 import mcl.graph.Graph;
 import mcl.graph.GraphManifest;
+import mcl.graph.Node;
+import mcl.graph.OnnxExport;
+import mcl.graph.Op;
 import mcl.graph.Param;
 import mcl.graph.Tensor;
 import mcl.graph.autodiff.Autodiff;
@@ -135,11 +140,11 @@ public final class MclGraphs {
      */
     static List<Nn.BnStats> statsOfLayersRead(Graph g, List<Nn.BnStats> all) {
         List<Tensor> embeddings = g.outputs().entrySet().stream().filter(e -> e.getKey().startsWith("target")).map(Map.Entry::getValue).toList();
-        java.util.Set<mcl.graph.Node> read = new java.util.HashSet<>(mcl.graph.OnnxExport.liveNodes(g, embeddings));
+        Set<Node> read = new HashSet<>(OnnxExport.liveNodes(g, embeddings));
         List<Nn.BnStats> kept = new ArrayList<>();
         for (Nn.BnStats s : all) {
             Tensor declared = g.outputs().get(s.varOutput());
-            Tensor var = declared.producer().op() == mcl.graph.Op.IDENTITY ? declared.producer().inputs().get(0) : declared;
+            Tensor var = declared.producer().op() == Op.IDENTITY ? declared.producer().inputs().get(0) : declared;
             if (read.contains(var.producer())) { // the variance feeds the layer's normalisation
                 kept.add(s);
             } else {
