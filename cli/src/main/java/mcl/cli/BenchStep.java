@@ -23,7 +23,6 @@ import mcl.runtime.ort.DirectBuffers;
 import mcl.runtime.ort.GraphSession;
 import mcl.runtime.ort.SessionConfig;
 import mcl.runtime.progress.PlainLines;
-import mcl.runtime.train.GradientExchange;
 import mcl.runtime.train.StepResult;
 import mcl.runtime.train.Trainer;
 import mcl.runtime.train.MetricsLog;
@@ -109,7 +108,7 @@ final class BenchStep {
             batch = loader.next();
         }
         double[][] parts = new double[PARTS.size()][reps];
-        try (Trainer t = new Trainer(TrainingGraphs.forConfig(config), config.larsSettings(), config.clipNorm(), session, GradientExchange.LOCAL)) {
+        try (Trainer t = new Trainer(TrainingGraphs.forConfig(config), config.larsSettings(), config.clipNorm(), session)) {
             t.initialise(config.seed());
             t.step(batch, 1e-4, 0.99); // warm-up: ORT plans its memory on the first run
             for (int i = 0; i < reps; i++) {

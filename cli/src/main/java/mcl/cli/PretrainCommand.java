@@ -19,6 +19,8 @@ import mcl.checkpoints.Part;
 import mcl.checkpoints.Which;
 import mcl.checkpoints.export.Export;
 import mcl.checkpoints.export.Format;
+import mcl.runtime.dist.Communicator;
+import mcl.runtime.dist.Mpi;
 import mcl.runtime.train.PretrainRun;
 import mcl.runtime.progress.CurvesPlot;
 import mcl.runtime.progress.Progress;
@@ -90,7 +92,30 @@ final class PretrainCommand implements Command {
         return o;
     }
 
+    /**
+     * Under mpirun (Open MPI sets OMPI_COMM_WORLD_SIZE in every rank) each process is one rank of a
+     * data-parallel job; otherwise MPI is not loaded at all. A rank that fails ends the whole job
+     * with MPI_Abort, naming itself; finalizing on an error path would leave the others waiting.
+     */
     public int run(CommandLine cl) throws Exception {
+        Communicator comm = Mpi.launchedByMpirun() ? Mpi.init() : Communicator.SINGLE;
+        try {
+            int code = run(cl, comm);
+            comm.close();
+            return code;
+        } catch (Throwable e) {
+            if (comm.size() > 1) {
+                System.err.println("mcl pretrain: rank " + comm.rank() + " of " + comm.size() + " failed, ending the job: "
+                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                comm.abort(1);
+            }
+            throw e;
+        }
+    }
+
+    private int run(CommandLine cl, Communicator comm) throws Exception {
+        boolean rank0 = comm.rank() == 0;
+        PrintStream out = rank0 ? this.out : new PrintStream(java.io.OutputStream.nullOutputStream());
         Progress progress = Progress.forStream(out, System.console() != null, 10);
         PretrainRun run;
         TrainLoop.Result result;
@@ -105,22 +130,33 @@ final class PretrainCommand implements Command {
                 }
                 Path dir = Path.of(cl.getOptionValue("resume"));
                 checkRun(dir);
-                run = new PretrainRun(dir, graphs, progress, (f, s) -> { });
-                if (cl.hasOption("steps")) out.println(run.extend(positiveSteps(cl.getOptionValue("steps"))));
+                run = new PretrainRun(dir, graphs, progress, (f, s) -> { }, comm);
+                if (cl.hasOption("steps")) {
+                    long steps = positiveSteps(cl.getOptionValue("steps"));
+                    if (rank0) out.println(run.extend(steps));
+                    comm.allReduceSum(new double[1]); // the others read config.json once rank 0 has rewritten it
+                }
                 config = PretrainRun.readConfig(dir.resolve(PretrainRun.CONFIG));
                 result = run.resume(stop::stopped);
             } else {
                 Path dir = Path.of(cl.getOptionValue("out",
                         Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))).toString()));
-                Settings.Checked checked = checkNewRun(cl, dir);
+                Settings.Checked checked = checkNewRun(cl, dir, rank0);
                 config = checked.config();
                 checked.notes().forEach(out::println);
-                run = new PretrainRun(dir, graphs, progress, (f, s) -> { });
+                run = new PretrainRun(dir, graphs, progress, (f, s) -> { }, comm);
                 out.println("run folder " + dir.toAbsolutePath() + " (" + config.preset() + " preset, " + config.steps() + " steps, batch "
                         + config.batch() + ", data " + config.data() + ")");
+                int shards = comm.size() * config.shards();
+                if (shards > 1) {
+                    out.println("data parallel: " + comm.size() + (comm.size() == 1 ? " process" : " processes") + " x " + config.shards()
+                            + (config.shards() == 1 ? " shard" : " shards") + ", " + config.batch() / Math.max(1, shards) + " images each;"
+                            + " BatchNorm statistics per shard (synchronized BatchNorm is not implemented yet)");
+                }
                 result = run.start(config, stop::stopped);
             }
         }
+        if (!rank0) return result.outcome() == TrainLoop.Outcome.DIVERGED ? 1 : 0;
         out.println(result.message());
         Path dir = run.dir();
         Path curves = dir.resolve("curves.png");
@@ -164,6 +200,11 @@ final class PretrainCommand implements Command {
      * --config file -> flags), the output folder and the data source. Every problem is reported.
      */
     static Settings.Checked checkNewRun(CommandLine cl, Path out) throws java.io.IOException {
+        return checkNewRun(cl, out, true);
+    }
+
+    /** @param checkOut whether to check the output folder (rank 0 alone writes it; the others would race with it) */
+    static Settings.Checked checkNewRun(CommandLine cl, Path out, boolean checkOut) throws java.io.IOException {
         List<String> problems = new ArrayList<>();
         Settings.Checked checked = null;
         try {
@@ -171,11 +212,27 @@ final class PretrainCommand implements Command {
         } catch (Settings.Invalid e) {
             problems.addAll(e.problems());
         }
-        problems.addAll(outProblems(out));
+        if (checkOut) problems.addAll(outProblems(out));
         String data = checked != null ? checked.config().data() : cl.getOptionValue("data");
         if (data != null) problems.addAll(dataProblems(data, checked == null ? 1 : checked.config().batch()));
+        if (checked != null && checked.config().batch() % (checked.config().shards() * processes()) != 0) {
+            TrainConfig c = checked.config();
+            int n = c.shards() * processes();
+            problems.add("--batch " + c.batch() + " is the global batch: it does not split into " + n + " equal shards ("
+                    + processes() + (processes() == 1 ? " process" : " processes") + " x --shards " + c.shards() + "); give a multiple of " + n);
+        }
         if (!problems.isEmpty()) throw new Settings.Invalid(problems);
         return checked;
+    }
+
+    /** Processes of the job this one belongs to (mpirun -np N), read before MPI starts. */
+    private static int processes() {
+        String n = System.getenv("OMPI_COMM_WORLD_SIZE");
+        try {
+            return n == null ? 1 : Math.max(1, Integer.parseInt(n.trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     /** Whether a new run can be created at {@code out}. */

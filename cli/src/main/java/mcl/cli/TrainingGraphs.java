@@ -29,22 +29,25 @@ final class TrainingGraphs {
         return GraphBundle.of(OnnxExport.toModel(b.online()).toByteArray(), OnnxExport.toModel(b.target()).toByteArray(), b.manifest());
     }
 
-    /** The graphs built in memory from the preset and the data settings (the graphs have static shapes). */
+    /**
+     * The graphs built in memory from the preset and the data settings (the graphs have static
+     * shapes); for data parallelism, {@code c} is {@link TrainConfig#perShard}'s view.
+     */
     static MclGraphs.Built build(TrainConfig c) {
         MclConfig defaults = MclConfig.of(Preset.named(c.preset()), c.levels(), MatchMode.parse(c.mode()), c.batch(), c.size(),
                 c.dataConfig().montages());
         MclConfig cfg = new MclConfig(defaults.preset(), defaults.levels(), defaults.mode(), defaults.batch(), defaults.size(),
                 defaults.montages(), c.temperature(), defaults.levelWeights());
-        return MclGraphs.build(cfg);
+        return MclGraphs.build(cfg.withShards(c.shards()));
     }
 
     /** The graphs have static shapes: the data settings must be theirs. */
     static void checkFits(GraphBundle g, TrainConfig c) {
         var m = g.manifest();
-        if (m.batch() != c.batch() || m.size() != c.size() || m.levels() != c.levels()
+        if (m.batch() != c.batch() || m.shards() != c.shards() || m.size() != c.size() || m.levels() != c.levels()
                 || !java.util.Arrays.equals(m.montages(), c.dataConfig().montages())) {
-            throw new UsageException("the graphs in " + c.graphs() + " were built for batch " + m.batch() + ", size " + m.size() + ", "
-                    + m.levels() + " levels, montages " + java.util.Arrays.toString(m.montages()) + "; the config asks for batch " + c.batch()
+            throw new UsageException("the graphs in " + c.graphs() + " were built for batch " + m.batch() + " x " + m.shards() + " shards, size " + m.size() + ", "
+                    + m.levels() + " levels, montages " + java.util.Arrays.toString(m.montages()) + "; the config asks for batch " + c.batch() + " x " + c.shards() + " shards"
                     + ", size " + c.size() + ", " + c.levels() + " levels, montages " + java.util.Arrays.toString(c.dataConfig().montages()));
         }
     }

@@ -19,9 +19,16 @@ public final class MontageAssembler {
     private final DataConfig config;
     /** Per level, the boundary-smoothing mask of one tile (t x t), or null when off. */
     private final float[][] masks;
+    /** The data-parallel shard whose layouts this draws (its own streams), or -1 when unsharded. */
+    private final int shard;
 
     public MontageAssembler(DataConfig config) {
+        this(config, -1);
+    }
+
+    public MontageAssembler(DataConfig config, int shard) {
         this.config = config;
+        this.shard = shard;
         masks = new float[config.levels()][];
         if (config.smoothing() > 0) {
             for (int l = 1; l < config.levels(); l++) masks[l] = gaussianMask(config.size() / DataConfig.ratio(l), config.smoothing());
@@ -56,7 +63,8 @@ public final class MontageAssembler {
                 if (l == 0 && slots == b) {
                     for (int k = 0; k < slots; k++) tiles[k] = k;
                 } else {
-                    int[] perm = Rng.of(config.seed(), Rng.MONTAGE, epoch, step, v, l).permutation(slots);
+                    Rng rng = shard < 0 ? Rng.of(config.seed(), Rng.MONTAGE, epoch, step, v, l) : Rng.of(config.seed(), Rng.MONTAGE, epoch, step, v, l, shard);
+                    int[] perm = rng.permutation(slots);
                     for (int k = 0; k < slots; k++) tiles[k] = perm[k] % b;
                 }
                 index(tiles, b, batch.slotStart[v - 1][l], batch.slotIndex[v - 1][l]);

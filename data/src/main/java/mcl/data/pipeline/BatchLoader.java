@@ -34,12 +34,18 @@ import mcl.data.source.Warnings;
  * from (seed, epoch, step, view, level), so a batch is a pure function of the config, the
  * source and the global step, whatever the worker count or timing. An unreadable image is
  * warned about once, counted, and replaced by the next readable image in the epoch order.
+ *
+ * <p>Sharded (data parallel): shard k of n reads positions s*G + k*B .. s*G + k*B + B-1 of the
+ * epoch order, G = n*B being the global batch, so the shards of a step are disjoint and together
+ * the global batch; its montage layouts draw from streams keyed by the shard too.
  */
 public final class BatchLoader implements AutoCloseable {
     private final ImageSource source;
     private final DataConfig config;
     private final MontageAssembler assembler;
     private final int stepsPerEpoch;
+    private final int shard;
+    private final int shards;
     private final ExecutorService workers;
     private final BlockingQueue<MontageBatch> free;
     private final Set<Integer> bad = ConcurrentHashMap.newKeySet();
@@ -62,13 +68,22 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     public BatchLoader(ImageSource source, DataConfig config) {
+        this(source, config, 0, 1);
+    }
+
+    /** The loader of shard {@code shard} of {@code shards}: {@code config.batch()} images of each global batch. */
+    public BatchLoader(ImageSource source, DataConfig config, int shard, int shards) {
+        if (shards < 1 || shard < 0 || shard >= shards) throw new IllegalArgumentException("shard " + shard + " of " + shards);
         this.source = source;
         this.config = config;
+        this.shard = shard;
+        this.shards = shards;
         int n = source.size();
-        if (n < config.batch())
-            throw new IllegalArgumentException(source.describe() + " has " + n + " images, fewer than one batch of " + config.batch());
-        this.stepsPerEpoch = n / config.batch();
-        this.assembler = new MontageAssembler(config);
+        long global = (long) config.batch() * shards;
+        if (n < global)
+            throw new IllegalArgumentException(source.describe() + " has " + n + " images, fewer than one batch of " + global);
+        this.stepsPerEpoch = (int) (n / global);
+        this.assembler = new MontageAssembler(config, shards > 1 ? shard : -1);
         AtomicInteger threadNo = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
             Thread t = new Thread(r, "mcl-data-worker-" + threadNo.getAndIncrement());
@@ -83,7 +98,7 @@ public final class BatchLoader implements AutoCloseable {
 
     public DataConfig config() { return config; }
 
-    /** Full batches per epoch (N / B). */
+    /** Full global batches per epoch (N / (B x shards)). */
     public int stepsPerEpoch() { return stepsPerEpoch; }
 
     /** The global step the next {@link #next} call returns. */
@@ -228,7 +243,7 @@ public final class BatchLoader implements AutoCloseable {
     private void fill(Pending p, int b, long epoch, long step, int[] order) {
         try {
             Scratch s = scratch.get();
-            long pos = step * config.batch() + b;
+            long pos = step * config.batch() * shards + (long) shard * config.batch() + b;
             int index = load(order, (int) pos, s.decoded);
             p.batch.samples()[b] = index;
             for (int v = 1; v <= 2; v++) {

@@ -7,14 +7,23 @@ import mcl.graphs.Preset;
  * Everything that shapes the MCL training graphs.
  *
  * @param montages     montages per level (level 0 = the batch itself, so montages[0] == batch)
+ * @param batch        images of one shard (one data-parallel process, or one of the shards run in one)
  * @param levelWeights loss weight of each level
+ * @param shards       data-parallel shards of the global batch: every tile is scored against the
+ *                     level-0 targets of all batch x shards images (gathered), its label offset by
+ *                     its shard's place in them
  */
 public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, int size, int[] montages,
-                        double temperature, double[] levelWeights) {
+                        double temperature, double[] levelWeights, int shards) {
+    public MclConfig(Preset preset, int levels, MatchMode mode, int batch, int size, int[] montages, double temperature, double[] levelWeights) {
+        this(preset, levels, mode, batch, size, montages, temperature, levelWeights, 1);
+    }
+
     public MclConfig {
         Preset.checkImageSize(size);
         if (levels < 1 || levels > 4) throw new IllegalArgumentException("levels must be 1..4 (P5..P2), got " + levels);
-        if (batch < 2) throw new IllegalArgumentException("batch must be at least 2 (contrastive negatives), got " + batch);
+        if (shards < 1) throw new IllegalArgumentException("shards must be at least 1, got " + shards);
+        if (batch < 1 || batch * shards < 2) throw new IllegalArgumentException("the global batch must be at least 2 (contrastive negatives), got " + batch * shards);
         if (montages.length != levels) throw new IllegalArgumentException("need " + levels + " montage counts, got " + montages.length);
         if (montages[0] != batch) throw new IllegalArgumentException("level 0 holds the batch itself: montages[0] must be " + batch + ", got " + montages[0]);
         for (int l = 0; l < levels; l++) {
@@ -38,6 +47,12 @@ public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, in
         return w;
     }
 
+    /** The same graphs for {@code n} shards of {@code batch} images each. */
+    public MclConfig withShards(int n) { return new MclConfig(preset, levels, mode, batch, size, montages, temperature, levelWeights, n); }
+
+    /** Target embeddings each tile is scored against: the global batch. */
+    public int targets() { return batch * shards; }
+
     public static int ratio(int level) { return 1 << level; }
 
     /** Window side in FPN cells: every tile maps onto exactly one w x w window at its level. */
@@ -50,7 +65,7 @@ public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, in
     public boolean equals(Object o) {
         return o instanceof MclConfig c && c.preset.equals(preset) && c.levels == levels && c.mode == mode && c.batch == batch
                 && c.size == size && Arrays.equals(c.montages, montages) && c.temperature == temperature
-                && Arrays.equals(c.levelWeights, levelWeights);
+                && Arrays.equals(c.levelWeights, levelWeights) && c.shards == shards;
     }
 
     @Override
@@ -59,6 +74,6 @@ public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, in
     @Override
     public String toString() {
         return "MclConfig[" + preset.name() + ", L=" + levels + ", mode=" + mode + ", B=" + batch + ", H=" + size
-                + ", montages=" + Arrays.toString(montages) + ", T=" + temperature + ", w=" + Arrays.toString(levelWeights) + "]";
+                + ", montages=" + Arrays.toString(montages) + ", T=" + temperature + ", w=" + Arrays.toString(levelWeights) + (shards > 1 ? ", shards=" + shards : "") + "]";
     }
 }

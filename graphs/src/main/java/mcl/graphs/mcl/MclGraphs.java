@@ -79,7 +79,7 @@ public final class MclGraphs {
             }
             for (int l = 0; l < levels; l++) {
                 boolean needed = l == 0 || cfg.mode().needsTargetLevels();
-                tg.add(needed ? g.input(target(v, l), DType.FLOAT, cfg.batch(), cfg.preset().embeddingDim()) : null);
+                tg.add(needed ? g.input(target(v, l), DType.FLOAT, cfg.targets(), cfg.preset().embeddingDim()) : null);
             }
             Nn nn = new Nn(g, BnMode.TRAIN, "view" + v + ".");
             List<Tensor> qv = new ArrayList<>();
@@ -183,6 +183,7 @@ public final class MclGraphs {
             m.put("levels", c.levels());
             m.put("mode", c.mode().name().toLowerCase());
             m.put("batch", c.batch());
+            m.put("shards", c.shards());
             m.put("size", c.size());
             m.put("window", c.window());
             ArrayNode mont = m.putArray("montages");

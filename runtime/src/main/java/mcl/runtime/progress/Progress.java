@@ -19,6 +19,17 @@ public interface Progress {
 
     void finish();
 
+    /** Says nothing (the ranks of a data-parallel job other than rank 0). */
+    Progress SILENT = new Progress() {
+        public void start(long firstStep, long totalSteps) { }
+
+        public void update(long step, long epoch, double loss, double imagesPerSec, double etaSeconds) { }
+
+        public void message(String line) { }
+
+        public void finish() { }
+    };
+
     /** A redrawn bar on a terminal, plain periodic lines otherwise (logs, pipes, CI). */
     static Progress forStream(PrintStream out, boolean terminal, int everySteps) {
         return terminal ? new ProgressBar(out) : new PlainLines(out, everySteps);

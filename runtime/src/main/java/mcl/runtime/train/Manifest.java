@@ -34,6 +34,9 @@ public record Manifest(JsonNode json, String preset, int levels, int batch, int 
     /** A batch-statistics output pair of a graph and the running buffers it updates. */
     public record BnStat(String mean, String var, String runningMean, String runningVar, long count) { }
 
+    /** Data-parallel shards the graphs are built for (their targets input holds batch x shards embeddings); 1 when absent. */
+    public int shards() { return json.path("shards").asInt(1); }
+
     public static Manifest parse(JsonNode m) {
         JsonNode mont = need(m, "montages");
         int[] montages = new int[mont.size()];

@@ -23,6 +23,11 @@ public final class MetricsLog implements AutoCloseable {
      * Lines after {@code fromStep} are dropped first: they were written after the checkpoint a
      * resume starts from, and the resumed run writes them again.
      */
+    private MetricsLog() { out = new BufferedWriter(java.io.Writer.nullWriter()); }
+
+    /** A log that writes nothing (the ranks of a data-parallel job other than rank 0). */
+    public static MetricsLog none() { return new MetricsLog(); }
+
     public MetricsLog(Path file, long fromStep) throws IOException {
         if (Files.exists(file)) {
             List<String> keep = new ArrayList<>();

@@ -7,13 +7,13 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import mcl.checkpoints.CheckpointWriter;
 import mcl.checkpoints.TrainingCheckpoints;
-import mcl.data.pipeline.BatchLoader;
+import mcl.data.pipeline.ShardLoaders;
+import mcl.runtime.dist.Communicator;
 import mcl.data.source.ImageSource;
 import mcl.data.source.Sources;
 import mcl.runtime.ort.Device;
 import mcl.runtime.ort.SessionConfig;
 import mcl.runtime.progress.Progress;
-import mcl.runtime.train.GradientExchange;
 import mcl.runtime.train.GraphBundle;
 import mcl.runtime.train.MetricsLog;
 import mcl.runtime.train.TrainConfig;
@@ -32,17 +32,31 @@ public final class PretrainRun {
     private final Function<TrainConfig, GraphBundle> graphs;
     private final Progress progress;
     private final CheckpointWriter.AfterFile afterFile;
+    private final Communicator comm;
 
     /**
      * @param graphs    builds (or loads) the training graphs for a config
      * @param afterFile called after each checkpoint file is written (tests inject faults with it)
      */
     public PretrainRun(Path dir, Function<TrainConfig, GraphBundle> graphs, Progress progress, CheckpointWriter.AfterFile afterFile) {
+        this(dir, graphs, progress, afterFile, Communicator.SINGLE);
+    }
+
+    /**
+     * One process of a data-parallel job: rank 0 writes the run folder, metrics, checkpoints and
+     * progress; the others train silently (a resume reads the run folder on every rank, so it must
+     * be on a file system they share).
+     */
+    public PretrainRun(Path dir, Function<TrainConfig, GraphBundle> graphs, Progress progress, CheckpointWriter.AfterFile afterFile,
+                       Communicator comm) {
         this.dir = dir;
         this.graphs = graphs;
-        this.progress = progress;
+        this.progress = comm.rank() == 0 ? progress : Progress.SILENT;
         this.afterFile = afterFile;
+        this.comm = comm;
     }
+
+    private boolean writer() { return comm.rank() == 0; }
 
     public Path dir() { return dir; }
 
@@ -51,6 +65,7 @@ public final class PretrainRun {
      * before its first checkpoint leaves nothing behind, so the same command can be tried again.
      */
     public TrainLoop.Result start(TrainConfig config, BooleanSupplier stop) throws IOException {
+        if (!writer()) return train(config, null, stop);
         if (Files.exists(dir.resolve(CONFIG))) {
             throw new IllegalArgumentException(dir + " already holds a run (config.json); continue it with ./mcl pretrain --resume " + dir + " or choose another --out");
         }
@@ -136,6 +151,13 @@ public final class PretrainRun {
         return train(config, loaded, stop);
     }
 
+    /** The checkpoints of ranks other than 0: rank 0 writes the job's. */
+    private static final mcl.checkpoints.CheckpointStore NO_CHECKPOINTS = new mcl.checkpoints.CheckpointStore() {
+        public Path save(mcl.checkpoints.TrainState state) { return null; }
+
+        public Path latest() { return null; }
+    };
+
     public static TrainConfig readConfig(Path file) throws IOException {
         var tree = TrainConfig.JSON.readTree(file.toFile());
         return TrainConfig.merge(TrainConfig.preset(tree.path("preset").asText("tiny")), tree, file.toString());
@@ -152,12 +174,30 @@ public final class PretrainRun {
         return p::knnTop1;
     }
 
+    /** ONNX Runtime threads: as configured, or when 0 (all cores) the cores shared by the processes on this machine. */
+    private int threads(TrainConfig config) {
+        if (config.threads() > 0 || comm.localSize() <= 1) return config.threads();
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / comm.localSize());
+    }
+
+    /** Every process stops at the same step: a stop asked of any (a signal reaches them at different moments) stops all. */
+    private BooleanSupplier agreed(BooleanSupplier stop) {
+        if (comm.size() == 1) return stop;
+        return () -> {
+            double[] flag = {stop.getAsBoolean() ? 1 : 0};
+            comm.allReduceSum(flag);
+            return flag[0] > 0;
+        };
+    }
+
     private TrainLoop.Result train(TrainConfig config, TrainingCheckpoints.Loaded from, BooleanSupplier stop) throws IOException {
-        GraphBundle g = graphs.apply(config);
-        SessionConfig session = new SessionConfig(Device.parse(config.device()), config.threads(), null);
+        int total = comm.size() * config.shards();
+        TrainConfig shard = config.perShard(total);
+        GraphBundle g = graphs.apply(shard);
+        SessionConfig session = new SessionConfig(Device.parse(config.device()), threads(config), null);
         try (ImageSource source = Sources.open(config.data());
-             Trainer trainer = new Trainer(g, config.larsSettings(), config.clipNorm(), session, GradientExchange.LOCAL);
-             BatchLoader loader = new BatchLoader(source, config.dataConfig())) {
+             Trainer trainer = new Trainer(g, config.larsSettings(), config.clipNorm(), session, comm);
+             ShardLoaders loader = ShardLoaders.open(source, shard.dataConfig(), comm.rank() * config.shards(), config.shards(), total)) {
             long start = 0;
             int bad = 0;
             long skipped = 0;
@@ -169,9 +209,9 @@ public final class PretrainRun {
             } else {
                 trainer.initialise(config.seed());
             }
-            CheckpointWriter writer = new CheckpointWriter(dir, config.keepCheckpoints(), afterFile);
-            try (MetricsLog metrics = new MetricsLog(dir.resolve(MetricsLog.FILE), start)) {
-                return new TrainLoop(config, trainer, loader, writer, metrics, progress, stop, GradientExchange.LOCAL.replicas(), probe(config))
+            mcl.checkpoints.CheckpointStore writer = writer() ? new CheckpointWriter(dir, config.keepCheckpoints(), afterFile) : NO_CHECKPOINTS;
+            try (MetricsLog metrics = writer() ? new MetricsLog(dir.resolve(MetricsLog.FILE), start) : MetricsLog.none()) {
+                return new TrainLoop(config, trainer, loader, writer, metrics, progress, agreed(stop), 1, writer() ? probe(config) : null)
                         .run(start, bad, skipped);
             }
         }

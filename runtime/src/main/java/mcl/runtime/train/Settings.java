@@ -59,6 +59,8 @@ public final class Settings {
         add("mode", Kind.TEXT, "level matching of the loss: a (every level against full size), b (same level), c (adjacent), d (all)", "a");
         add("temperature", Kind.NUMBER, "InfoNCE temperature T", "1.0");
         add("eval_every", Kind.WHOLE, "steps between k-NN probes of the frozen online backbone on Fashion-MNIST garments (logged and drawn; 0 = off)", "50");
+        add("shards", Kind.WHOLE, "data-parallel shards of the global batch run one after another in each process (under mpirun: per rank);"
+                + " one process with --shards N computes what N processes do", "1");
     }
 
     private Settings() { }
@@ -125,6 +127,7 @@ public final class Settings {
         range(problems, origin, v, "prefetch", x -> x >= 1, "must be at least 1");
         range(problems, origin, v, "temperature", x -> x > 0, "must be positive");
         range(problems, origin, v, "eval_every", x -> x >= 0, "must be 0 (off) or more");
+        range(problems, origin, v, "shards", x -> x >= 1, "must be at least 1");
         text(problems, origin, v, "mode", t -> t.matches("[abcd]"), "must be one of a, b, c, d");
         text(problems, origin, v, "device", t -> t.equals("cpu") || t.equals("cuda"), "must be cpu or cuda");
         text(problems, origin, v, "data", t -> !t.isBlank(), "is empty");

@@ -7,9 +7,10 @@ package mcl.runtime.train;
  * @param gradNorm  global gradient norm before clipping
  * @param targetNs  time in target_forward (both views)
  * @param onlineNs  time in online_train (forward and backward)
- * @param optimNs   exchange, clipping and LARS
+ * @param optimNs   clipping and LARS
  * @param emaNs     EMA of the target and BN running statistics
  * @param copyNs    copying the batch into the graph's input buffers
+ * @param exchangeNs gathering the targets and averaging gradients and losses over processes and shards
  */
 public record StepResult(double loss, double[] levelLosses, double posCos, double negCos, double gradNorm, boolean skipped,
-                         long copyNs, long targetNs, long onlineNs, long optimNs, long emaNs) { }
+                         long copyNs, long targetNs, long onlineNs, long optimNs, long emaNs, long exchangeNs) { }

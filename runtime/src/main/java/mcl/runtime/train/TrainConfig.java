@@ -27,12 +27,15 @@ import mcl.runtime.optim.Schedule;
  * @param mode            level matching mode of the loss: a (default), b, c or d
  * @param temperature     InfoNCE temperature T (the recipe: 1.0)
  * @param evalEvery       steps between frozen-feature k-NN probes logged to metrics.jsonl (0: none)
+ * @param shards          data-parallel shards each process runs one after another; the global batch
+ *                        is split over processes x shards (one process with N shards reproduces an
+ *                        N-process run)
  */
 public record TrainConfig(String preset, String data, String graphs, long seed, int batch, int size, int levels,
                           long steps, long warmupSteps, double baseLr, double lrFloor, double warmupRatio,
                           double momentum, double eta, double weightDecay, double emaBase, double clipNorm,
                           int checkpointEvery, int keepCheckpoints, int maxBadSteps, int logEvery,
-                          String device, int threads, int workers, int prefetch, String mode, double temperature, int evalEvery) {
+                          String device, int threads, int workers, int prefetch, String mode, double temperature, int evalEvery, int shards) {
     public static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -54,6 +57,7 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
         check(workers > 0 && prefetch > 0 && threads >= 0, "workers and prefetch must be positive, threads >= 0");
         check(mode != null && mode.matches("[abcd]"), "mode must be one of a, b, c, d, got " + mode);
         check(temperature > 0, "temperature must be positive, got " + temperature);
+        check(shards >= 1, "shards must be at least 1, got " + shards);
     }
 
     private static void check(boolean ok, String msg) {
@@ -73,9 +77,9 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
     public static TrainConfig preset(String name) {
         return switch (name) {
             case "tiny" -> new TrainConfig("tiny", "synthetic", null, 0, 16, 64, 3, 300, 30, 256.0, 1e-4, 1e-4,
-                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 1, 2, 2, "a", 1.0, 50);
+                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 1, 2, 2, "a", 1.0, 50, 1);
             case "r18", "r50" -> new TrainConfig(name, "synthetic", null, 0, 32, 224, 4, 10_000, 1_000, 1.0, 1e-4, 1e-4,
-                    0.9, 0.001, 1e-5, 0.99, 500, 500, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 0);
+                    0.9, 0.001, 1e-5, 0.99, 500, 500, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 0, 1);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "'; valid presets: " + String.join(", ", PRESETS));
         };
     }
@@ -132,6 +136,25 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
      * Each unweighted per-level loss has the same chance level.
      */
     public double chanceLoss(int replicas) { return 4 * temperature * Math.log((double) batch * replicas); }
+
+    /**
+     * The settings one shard's graphs and data are built from when the global batch is split into
+     * {@code totalShards} (processes x shards): batch = the shard's images, shards = totalShards.
+     * A view for building, never a run's config.json.
+     */
+    public TrainConfig perShard(int totalShards) {
+        if (batch % totalShards != 0) {
+            throw new IllegalArgumentException("--batch " + batch + " (the global batch) does not split into " + totalShards
+                    + " equal shards (processes x --shards); give a multiple of " + totalShards);
+        }
+        return totalShards == 1 ? this : withBatch(batch / totalShards, totalShards);
+    }
+
+    private TrainConfig withBatch(int b, int n) {
+        return new TrainConfig(preset, data, graphs, seed, b, size, levels, steps, warmupSteps, baseLr, lrFloor, warmupRatio, momentum, eta,
+                weightDecay, emaBase, clipNorm, checkpointEvery, keepCheckpoints, maxBadSteps, logEvery, device, threads, workers, prefetch, mode,
+                temperature, evalEvery, n);
+    }
 
     /** The data pipeline's settings (montage counts follow the recipe's default rule). */
     public DataConfig dataConfig() {

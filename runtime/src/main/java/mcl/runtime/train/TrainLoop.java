@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
-import mcl.data.montage.MontageBatch;
 import mcl.checkpoints.CheckpointStore;
 import mcl.checkpoints.TrainState;
-import mcl.data.pipeline.BatchLoader;
+import mcl.data.pipeline.ShardLoaders;
 import mcl.runtime.optim.Schedule;
 import mcl.runtime.progress.Progress;
 
@@ -27,7 +26,7 @@ public final class TrainLoop {
 
     private final TrainConfig config;
     private final Trainer trainer;
-    private final BatchLoader loader;
+    private final ShardLoaders loader;
     private final CheckpointStore store;
     private final MetricsLog metrics;
     private final Progress progress;
@@ -43,13 +42,13 @@ public final class TrainLoop {
         double score(java.util.Map<String, mcl.tensors.HostTensor> online);
     }
 
-    public TrainLoop(TrainConfig config, Trainer trainer, BatchLoader loader, CheckpointStore store, MetricsLog metrics,
+    public TrainLoop(TrainConfig config, Trainer trainer, ShardLoaders loader, CheckpointStore store, MetricsLog metrics,
                      Progress progress, BooleanSupplier stopRequested, int replicas) {
         this(config, trainer, loader, store, metrics, progress, stopRequested, replicas, null);
     }
 
     /** @param probe scored every {@code eval_every} steps and logged as {@code probe_knn_top1}; null for none */
-    public TrainLoop(TrainConfig config, Trainer trainer, BatchLoader loader, CheckpointStore store, MetricsLog metrics,
+    public TrainLoop(TrainConfig config, Trainer trainer, ShardLoaders loader, CheckpointStore store, MetricsLog metrics,
                      Progress progress, BooleanSupplier stopRequested, int replicas, Probe probe) {
         this.config = config;
         this.trainer = trainer;
@@ -80,13 +79,13 @@ public final class TrainLoop {
                             + "; continue with: ./mcl pretrain --resume " + runDirOf(ck));
                 }
                 long ts = System.nanoTime();
-                MontageBatch batch = loader.next();
+                var batches = loader.next();
                 long wait = loader.lastWaitNanos();
                 double lrNow = lr.at(step);
                 double m = ema.at(step);
-                StepResult r = trainer.step(batch, lrNow, m);
+                StepResult r = trainer.step(batches, lrNow, m);
                 long stepNs = System.nanoTime() - ts;
-                long epoch = batch.epoch();
+                long epoch = batches.get(0).epoch();
                 if (r.skipped()) {
                     bad++;
                     skippedTotal++;
@@ -169,6 +168,7 @@ public final class TrainLoop {
         o.put("online_s", r.onlineNs() / 1e9);
         o.put("optim_s", r.optimNs() / 1e9);
         o.put("ema_s", r.emaNs() / 1e9);
+        o.put("exchange_s", r.exchangeNs() / 1e9);
         if (r.skipped()) o.put("skipped", true);
         return o;
     }

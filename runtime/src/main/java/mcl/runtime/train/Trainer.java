@@ -13,6 +13,7 @@ import mcl.runtime.optim.GradClip;
 import mcl.runtime.optim.Lars;
 import mcl.runtime.optim.Optimizer;
 import mcl.runtime.optim.Trainable;
+import mcl.runtime.dist.Communicator;
 import mcl.runtime.ort.DirectBuffers;
 import mcl.runtime.ort.GraphSession;
 import mcl.runtime.ort.SessionConfig;
@@ -21,6 +22,15 @@ import mcl.tensors.HostTensor;
 /**
  * One MCL training step on ONNX Runtime: target_forward on both views, online_train, gradient
  * exchange, global-norm clipping, LARS, EMA of the target and BN running statistics.
+ *
+ * <p>Data parallel, as the authors' released code runs it: the global batch is split into
+ * shards (the graphs' {@code shards}), held by the job's processes ({@link Communicator}) and,
+ * within a process, run one after another ({@code mcl pretrain --shards N}, which reproduces an
+ * N-process run in one). Each shard's montages come from its own images; the level-0 targets of
+ * all shards are gathered, so every tile is scored against the whole global batch with its
+ * global label; the gradients and the reported losses are averaged over shards. BN statistics
+ * are per shard, and the running buffers follow shard 0 of each process (rank 0's are the
+ * checkpoint's, like DDP's broadcast buffers).
  *
  * <p>Every graph input and output is bound once to a direct buffer: the weights ORT reads are the
  * buffers the optimiser updates, and the gradients it writes are the buffers the optimiser reads,
@@ -35,13 +45,25 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optimizer;
     private final Ema ema;
     private final double clipNorm;
-    private final GradientExchange exchange;
+    private final Communicator comm;
+    /** Shards this process runs per step, and the global index of its first. */
+    private final int localShards;
+    private final int firstShard;
+    /** Images per shard. */
+    private final int shardBatch;
+    /** Per trainable, the sum of the gradients of the shards run so far (only when localShards > 1). */
+    private final FloatBuffer[] gradSum;
+    private final double[] scalars;
     private final GraphSession onlineSession;
     private final GraphSession targetSession;
     private final Map<String, FloatBuffer> onlineOut = new LinkedHashMap<>();
     private final FloatBuffer[][] images;
     private final LongBuffer[][] tiles;
+    /** Per view, the online graph's gathered target input (all shards' level-0 targets, [B_global, D]). */
     private final FloatBuffer[] viewTarget = new FloatBuffer[2];
+    /** Per view, target_forward's output for one shard, copied into its slot of {@link #viewTarget}. */
+    private final FloatBuffer[] shardTarget = new FloatBuffer[2];
+    private final List<Map<Integer, FloatBuffer>> shardTargetLevels = List.of(new java.util.TreeMap<>(), new java.util.TreeMap<>());
     /** Per view, the online graph's target inputs of levels beyond 0 (matching modes b-d). */
     private final List<Map<Integer, FloatBuffer>> viewTargetLevels = List.of(new java.util.TreeMap<>(), new java.util.TreeMap<>());
     /** Per view, target_forward's batch statistics (kept apart so a skipped step can drop them). */
@@ -51,10 +73,23 @@ public final class Trainer implements AutoCloseable {
     /** Target running statistics of layers target_forward does not run, paired with the online ones they follow. */
     private final List<Ema.Pair> targetStatsFromOnline = new ArrayList<>();
 
-    public Trainer(GraphBundle graphs, Lars.Settings lars, double clipNorm, SessionConfig session, GradientExchange exchange) {
+    /** A single-process trainer. */
+    public Trainer(GraphBundle graphs, Lars.Settings lars, double clipNorm, SessionConfig session) {
+        this(graphs, lars, clipNorm, session, Communicator.SINGLE);
+    }
+
+    /** A trainer of one process of {@code comm}'s job; it runs the graphs' shards / comm.size() shards a step. */
+    public Trainer(GraphBundle graphs, Lars.Settings lars, double clipNorm, SessionConfig session, Communicator comm) {
         this.manifest = graphs.manifest();
         this.clipNorm = clipNorm;
-        this.exchange = exchange;
+        this.comm = comm;
+        int shards = manifest.shards();
+        if (shards % comm.size() != 0) {
+            throw new IllegalArgumentException("the graphs are built for " + shards + " shards, which " + comm.size() + " processes cannot share evenly");
+        }
+        this.localShards = shards / comm.size();
+        this.firstShard = comm.rank() * localShards;
+        this.shardBatch = manifest.batch();
         this.online = new Weights(manifest.parameters());
         this.target = new Weights(manifest.parameters().stream().filter(Manifest.ParamInfo::inTarget).toList());
 
@@ -78,6 +113,7 @@ public final class Trainer implements AutoCloseable {
             }
             viewTarget[v - 1] = DirectBuffers.floats(numel(onlineSession.shape("view" + v + ".target")));
             onlineSession.bindInput("view" + v + ".target", viewTarget[v - 1]);
+            shardTarget[v - 1] = DirectBuffers.floats(viewTarget[v - 1].capacity() / shards);
             // Matching modes b-d also contrast with the target's embeddings of the other levels.
             for (int l = 1; l < levels; l++) {
                 String name = "view" + v + ".target.level" + l;
@@ -85,6 +121,7 @@ public final class Trainer implements AutoCloseable {
                 FloatBuffer b = DirectBuffers.floats(numel(onlineSession.shape(name)));
                 onlineSession.bindInput(name, b);
                 viewTargetLevels.get(v - 1).put(l, b);
+                shardTargetLevels.get(v - 1).put(l, DirectBuffers.floats(b.capacity() / shards));
             }
         }
         bindWeights(onlineSession, online, "online_train.onnx");
@@ -111,6 +148,9 @@ public final class Trainer implements AutoCloseable {
             if (p.ema()) pairs.add(new Ema.Pair(p.name(), online.get(p.name()), target.get(p.name())));
         }
         this.optimizer = new Lars(trainables, lars);
+        this.gradSum = new FloatBuffer[localShards > 1 ? trainables.size() : 0];
+        for (int i = 0; i < gradSum.length; i++) gradSum[i] = DirectBuffers.floats(trainables.get(i).grad().capacity());
+        this.scalars = new double[3 + levels];
         this.ema = new Ema(pairs);
         checkBnStats();
         pairUnrunTargetStats();
@@ -154,39 +194,56 @@ public final class Trainer implements AutoCloseable {
         return manifest.param(stateName.substring(0, stateName.lastIndexOf('.'))).shape();
     }
 
-    /** Runs one step on {@code batch} with this iteration's learning rate and EMA momentum. */
+    /** Runs one single-shard step on {@code batch} with this iteration's learning rate and EMA momentum. */
     public StepResult step(MontageBatch batch, double lr, double emaMomentum) {
-        long t0 = System.nanoTime();
-        copyIn(batch);
-        long t1 = System.nanoTime();
-        for (int v = 0; v < 2; v++) {
-            targetSession.bindInput("images", images[v][0]);
-            targetSession.bindOutput("target", viewTarget[v]);
-            for (var e : viewTargetLevels.get(v).entrySet()) {
-                int l = e.getKey();
-                targetSession.bindInput("level" + l + ".images", images[v][l]);
-                targetSession.bindInput("level" + l + ".tiles", tiles[v][l]);
-                targetSession.bindOutput("target.level" + l, e.getValue());
-            }
-            targetStats.get(v).forEach(targetSession::bindOutput);
-            run(targetSession);
+        return step(List.of(batch), lr, emaMomentum);
+    }
+
+    /**
+     * Runs one step on this process's shards (one batch each, shard 0 first) with this iteration's
+     * learning rate and EMA momentum. Shards run last-to-first so that shard 0's batch statistics
+     * are the ones left in the output buffers for the running statistics.
+     */
+    public StepResult step(List<MontageBatch> batches, double lr, double emaMomentum) {
+        if (batches.size() != localShards) {
+            throw new IllegalArgumentException(batches.size() + " batches for a process that runs " + localShards + " shards a step");
         }
+        long t0 = System.nanoTime();
+        long copyNs = 0;
+        for (int s = localShards - 1; s >= 0; s--) {
+            long c = System.nanoTime();
+            copyIn(batches.get(s), 0);
+            copyNs += System.nanoTime() - c;
+            runTarget(firstShard + s);
+        }
+        long t1 = System.nanoTime();
+        gatherTargets();
         long t2 = System.nanoTime();
-        run(onlineSession);
+        java.util.Arrays.fill(scalars, 0);
+        for (int s = localShards - 1; s >= 0; s--) {
+            long c = System.nanoTime();
+            long offset = (long) (firstShard + s) * shardBatch;
+            if (localShards == 1) offsetTiles(offset);
+            else copyIn(batches.get(s), offset);
+            copyNs += System.nanoTime() - c;
+            run(onlineSession);
+            accumulate(s);
+        }
         long t3 = System.nanoTime();
-        exchange.allReduce(trainables);
-        double lossValue = loss.get(0);
+        average();
+        long t4 = System.nanoTime();
+        double lossValue = scalars[0];
+        double pos = scalars[1];
+        double neg = scalars[2];
+        double[] levels = java.util.Arrays.copyOfRange(scalars, 3, scalars.length);
         double norm = GradClip.globalNorm(trainables);
-        double[] levels = new double[levelLoss.length];
-        for (int l = 0; l < levels.length; l++) levels[l] = levelLoss[l].get(0);
-        double pos = onlineOut.get("stats.pos_cos").get(0);
-        double neg = onlineOut.get("stats.neg_cos").get(0);
+        long exchangeNs = (t2 - t1) + (t4 - t3);
         if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
-            return new StepResult(lossValue, levels, pos, neg, norm, true, t1 - t0, t2 - t1, t3 - t2, System.nanoTime() - t3, 0);
+            return new StepResult(lossValue, levels, pos, neg, norm, true, copyNs, t1 - t0 - copyNs, t3 - t2, System.nanoTime() - t4, 0, exchangeNs);
         }
         GradClip.clip(trainables, norm, clipNorm);
         optimizer.step(lr);
-        long t4 = System.nanoTime();
+        long t5 = System.nanoTime();
         ema.update(emaMomentum);
         for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.ONLINE, List.of())) {
             BnRunning.update(online, s, onlineOut.get(s.mean()), onlineOut.get(s.var()));
@@ -197,11 +254,89 @@ public final class Trainer implements AutoCloseable {
             }
         }
         for (Ema.Pair p : targetStatsFromOnline) p.target().put(0, p.online(), 0, p.online().capacity());
-        long t5 = System.nanoTime();
-        return new StepResult(lossValue, levels, pos, neg, norm, false, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4);
+        long t6 = System.nanoTime();
+        return new StepResult(lossValue, levels, pos, neg, norm, false, copyNs, t1 - t0 - copyNs, t3 - t2, t5 - t4, t6 - t5, exchangeNs);
     }
 
-    private void copyIn(MontageBatch batch) {
+    /** target_forward of both views of one shard, its embeddings copied into the shard's slot of the gathered targets. */
+    private void runTarget(int shard) {
+        for (int v = 0; v < 2; v++) {
+            targetSession.bindInput("images", images[v][0]);
+            targetSession.bindOutput("target", shardTarget[v]);
+            for (var e : shardTargetLevels.get(v).entrySet()) {
+                int l = e.getKey();
+                targetSession.bindInput("level" + l + ".images", images[v][l]);
+                targetSession.bindInput("level" + l + ".tiles", tiles[v][l]);
+                targetSession.bindOutput("target.level" + l, e.getValue());
+            }
+            targetStats.get(v).forEach(targetSession::bindOutput);
+            run(targetSession);
+            intoSlot(shardTarget[v], viewTarget[v], shard);
+            for (var e : shardTargetLevels.get(v).entrySet()) intoSlot(e.getValue(), viewTargetLevels.get(v).get(e.getKey()), shard);
+        }
+    }
+
+    private static void intoSlot(FloatBuffer part, FloatBuffer all, int shard) {
+        all.put(shard * part.capacity(), part, 0, part.capacity());
+    }
+
+    /** Every process's slots of the gathered targets to every process. */
+    private void gatherTargets() {
+        for (int v = 0; v < 2; v++) {
+            comm.allGather(viewTarget[v], localShards * shardTarget[v].capacity());
+            for (var e : viewTargetLevels.get(v).entrySet()) {
+                comm.allGather(e.getValue(), localShards * shardTargetLevels.get(v).get(e.getKey()).capacity());
+            }
+        }
+    }
+
+    /** Adds the shard just run to the sums: gradients (into gradSum, except the last shard run) and reported numbers. */
+    private void accumulate(int shard) {
+        scalars[0] += loss.get(0);
+        scalars[1] += onlineOut.get("stats.pos_cos").get(0);
+        scalars[2] += onlineOut.get("stats.neg_cos").get(0);
+        for (int l = 0; l < levelLoss.length; l++) scalars[3 + l] += levelLoss[l].get(0);
+        if (localShards == 1) return;
+        for (int i = 0; i < gradSum.length; i++) {
+            FloatBuffer g = trainables.get(i).grad();
+            FloatBuffer sum = gradSum[i];
+            int n = g.capacity();
+            if (shard == localShards - 1) {
+                sum.put(0, g, 0, n);
+            } else if (shard > 0) {
+                for (int k = 0; k < n; k++) sum.put(k, sum.get(k) + g.get(k));
+            } else {
+                for (int k = 0; k < n; k++) g.put(k, sum.get(k) + g.get(k));
+            }
+        }
+    }
+
+    /** Sums over processes, then divides by the number of shards: every process holds the global mean. */
+    private void average() {
+        comm.allReduceSum(scalars);
+        int shards = localShards * comm.size();
+        for (int i = 0; i < scalars.length; i++) scalars[i] /= shards;
+        for (Trainable t : trainables) {
+            FloatBuffer g = t.grad();
+            comm.allReduceSum(g);
+            if (shards == 1) continue;
+            float inv = 1f / shards;
+            for (int k = 0, n = g.capacity(); k < n; k++) g.put(k, g.get(k) * inv);
+        }
+    }
+
+    /** Level-0 and montage tiles name images of the shard; the online graph scores them against the global batch. */
+    private void offsetTiles(long offset) {
+        if (offset == 0) return;
+        for (int v = 0; v < 2; v++) {
+            for (int l = 0; l < manifest.levels(); l++) {
+                LongBuffer t = tiles[v][l];
+                for (int k = 0, n = t.capacity(); k < n; k++) t.put(k, t.get(k) + offset);
+            }
+        }
+    }
+
+    private void copyIn(MontageBatch batch, long tileOffset) {
         if (batch.levels() != manifest.levels() || batch.size() != manifest.size() || batch.batchSize() != manifest.batch()) {
             throw new IllegalArgumentException("the batch (size " + batch.size() + ", batch " + batch.batchSize() + ", " + batch.levels()
                     + " levels) does not fit the graphs (size " + manifest.size() + ", batch " + manifest.batch() + ", " + manifest.levels() + " levels)");
@@ -212,6 +347,7 @@ public final class Trainer implements AutoCloseable {
                 tiles[v][l].put(0, batch.tiles(v + 1, l));
             }
         }
+        offsetTiles(tileOffset);
     }
 
     private static void run(GraphSession s) {

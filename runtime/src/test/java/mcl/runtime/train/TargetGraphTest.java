@@ -46,7 +46,7 @@ class TargetGraphTest {
         assertFalse(withStats.stream().anyMatch(n -> n.startsWith("backbone.fpn.inner_blocks.0")), withStats.toString());
 
         GraphBundle g = GraphBundle.of(OnnxExport.toModel(b.online()).toByteArray(), target.toByteArray(), b.manifest());
-        try (Trainer t = new Trainer(g, Lars.Settings.RECIPE, 500, SessionConfig.cpu(1), GradientExchange.LOCAL);
+        try (Trainer t = new Trainer(g, Lars.Settings.RECIPE, 500, SessionConfig.cpu(1));
              var src = Sources.open("synthetic:16:1"); var loader = new BatchLoader(src, DATA)) {
             t.initialise(3);
             assertFalse(t.step(loader.next(), 0.5, 0.99).skipped());

@@ -13,6 +13,8 @@ import java.util.Map;
 import mcl.checkpoints.CheckpointStore;
 import mcl.checkpoints.TrainState;
 import mcl.data.pipeline.BatchLoader;
+import mcl.data.pipeline.ShardLoaders;
+import mcl.runtime.dist.Communicator;
 import mcl.data.pipeline.DataConfig;
 import mcl.data.source.Sources;
 import mcl.runtime.optim.Lars;
@@ -30,24 +32,41 @@ class TrainerGuardTest {
     @TempDir
     Path tmp;
 
-    /** An exchange that poisons one gradient from a given call on (a replica that diverged). */
-    private static final class Poison implements GradientExchange {
-        int calls;
+    /** A one-process job whose gradient exchange poisons the first gradient from a given step on (a replica that diverged). */
+    private static final class Poison implements Communicator {
+        int steps;
+        boolean first;
         final int from;
 
         Poison(int from) { this.from = from; }
 
-        public void allReduce(List<Trainable> params) {
-            if (calls++ >= from) params.get(0).grad().put(3, Float.NaN);
+        public int rank() { return 0; }
+
+        public int size() { return 1; }
+
+        public int localSize() { return 1; }
+
+        public void allReduceSum(double[] values) {
+            steps++; // once per step, before the gradients
+            first = true;
         }
 
-        public int replicas() { return 1; }
+        public void allReduceSum(java.nio.FloatBuffer grad) {
+            if (first && steps > from) grad.put(3, Float.NaN);
+            first = false;
+        }
+
+        public void allGather(java.nio.FloatBuffer buf, int count) { }
+
+        public void abort(int code) { throw new IllegalStateException("abort " + code); }
+
+        public void close() { }
     }
 
     @Test
     void aStepUpdatesEverythingAndRunningStatsFollowTorch() throws Exception {
         GraphBundle g = FixtureGraphs.build(DATA);
-        try (Trainer t = new Trainer(g, Lars.Settings.RECIPE, 500, SessionConfig.cpu(1), GradientExchange.LOCAL);
+        try (Trainer t = new Trainer(g, Lars.Settings.RECIPE, 500, SessionConfig.cpu(1));
              var src = Sources.open("synthetic:16:1"); var loader = new BatchLoader(src, DATA)) {
             t.initialise(3);
             Map<String, HostTensor> on0 = t.online().snapshot();
@@ -103,7 +122,7 @@ class TrainerGuardTest {
         MemoryStore store = new MemoryStore();
         Poison poison = new Poison(3);
         try (Trainer t = new Trainer(g, c.larsSettings(), c.clipNorm(), SessionConfig.cpu(1), poison);
-             var src = Sources.open("synthetic:16:1"); var loader = new BatchLoader(src, c.dataConfig());
+             var src = Sources.open("synthetic:16:1"); var loader = new ShardLoaders(List.of(new BatchLoader(src, c.dataConfig())));
              var metrics = new MetricsLog(tmp.resolve("metrics.jsonl"), 0)) {
             t.initialise(1);
             TrainLoop loop = new TrainLoop(c, t, loader, store, metrics, new PlainLines(new PrintStream(log, true), 1), () -> false, 1);
