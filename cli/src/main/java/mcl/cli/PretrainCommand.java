@@ -22,6 +22,7 @@ import mcl.checkpoints.export.Format;
 import mcl.runtime.dist.Communicator;
 import mcl.runtime.dist.Mpi;
 import mcl.runtime.train.PretrainRun;
+import mcl.runtime.train.Split;
 import mcl.runtime.progress.CurvesPlot;
 import mcl.runtime.progress.Progress;
 import mcl.runtime.train.GraphBundle;
@@ -43,14 +44,14 @@ final class PretrainCommand implements Command {
     private static final List<String> OWN = List.of("config", "out", "resume");
     private static final List<String> RESUME_FLAGS = List.of("resume", "steps");
     private final PrintStream out;
-    private final Function<TrainConfig, GraphBundle> graphs;
+    private final mcl.runtime.train.GraphSource graphs;
 
     PretrainCommand(PrintStream out) {
         this(out, TrainingGraphs::forConfig);
     }
 
     /** With another graph source (tests train the fixture graphs through the real command). */
-    PretrainCommand(PrintStream out, Function<TrainConfig, GraphBundle> graphs) {
+    PretrainCommand(PrintStream out, mcl.runtime.train.GraphSource graphs) {
         this.out = out;
         this.graphs = graphs;
     }
@@ -147,12 +148,8 @@ final class PretrainCommand implements Command {
                 run = new PretrainRun(dir, graphs, progress, (f, s) -> { }, comm);
                 out.println("run folder " + dir.toAbsolutePath() + " (" + config.preset() + " preset, " + config.steps() + " steps, batch "
                         + config.batch() + ", data " + config.data() + ")");
-                int shards = comm.size() * config.shards();
-                if (shards > 1) {
-                    out.println("data parallel: " + comm.size() + (comm.size() == 1 ? " process" : " processes") + " x " + config.shards()
-                            + (config.shards() == 1 ? " shard" : " shards") + ", " + config.batch() / Math.max(1, shards) + " images each;"
-                            + " BatchNorm statistics per shard (synchronized BatchNorm is not implemented yet)");
-                }
+                Split split = Split.of(config, comm.size());
+                if (split.shards() > 1) out.println("data parallel: " + split);
                 result = run.start(config, stop::stopped);
             }
         }

@@ -27,13 +27,13 @@ import org.apache.commons.cli.Options;
  */
 final class TransferCommand implements Command {
     private final PrintStream out;
-    private final Function<TrainConfig, GraphBundle> graphs;
+    private final mcl.runtime.train.GraphSource graphs;
 
     TransferCommand(PrintStream out) {
         this(out, TrainingGraphs::forConfig);
     }
 
-    TransferCommand(PrintStream out, Function<TrainConfig, GraphBundle> graphs) {
+    TransferCommand(PrintStream out, mcl.runtime.train.GraphSource graphs) {
         this.out = out;
         this.graphs = graphs;
     }

@@ -86,7 +86,7 @@ class NewUserTest {
         Path graphs = fixtureGraphs();
         Path run = dir.resolve("run");
         Main failing = new Main(new PrintStream(out, true), new PrintStream(err, true));
-        failing.replace(new PretrainCommand(new PrintStream(out, true), c -> { throw new IllegalStateException("graphs could not be built"); }));
+        failing.replace(new PretrainCommand(new PrintStream(out, true), (c, split) -> { throw new IllegalStateException("graphs could not be built"); }));
         assertEquals(1, failing.run(fixtureRun(graphs, run, "2")));
         assertTrue(err.toString().contains("graphs could not be built"), err.toString());
         assertTrue(Files.notExists(run), "the failed start's folder is removed");

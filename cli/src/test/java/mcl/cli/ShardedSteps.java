@@ -12,6 +12,7 @@ import mcl.runtime.dist.Communicator;
 import mcl.runtime.dist.Mpi;
 import mcl.runtime.optim.Trainable;
 import mcl.runtime.ort.SessionConfig;
+import mcl.runtime.train.Split;
 import mcl.runtime.train.StepResult;
 import mcl.runtime.train.TrainConfig;
 import mcl.runtime.train.Trainer;
@@ -23,7 +24,7 @@ import mcl.tensors.SafeTensors;
  * of an mpirun job (or as one process with {@code shards} shards) and, on rank 0, writes what the
  * test compares: step 1's loss and averaged gradients, and the online weights after the last step.
  *
- * <p>Arguments: OUT_DIR STEPS SHARDS_PER_PROCESS.
+ * <p>Arguments: OUT_DIR STEPS SHARDS_PER_PROCESS SYNC_BN(true|false).
  */
 public final class ShardedSteps {
     static final int BATCH = 8;
@@ -32,9 +33,10 @@ public final class ShardedSteps {
         Path out = Path.of(args[0]);
         int steps = Integer.parseInt(args[1]);
         int shards = Integer.parseInt(args[2]);
+        boolean sync = Boolean.parseBoolean(args[3]);
         Communicator comm = Mpi.launchedByMpirun() ? Mpi.init() : Communicator.SINGLE;
         try {
-            run(comm, out, steps, shards);
+            run(comm, out, steps, shards, sync);
             comm.close();
         } catch (Throwable e) {
             e.printStackTrace();
@@ -43,15 +45,14 @@ public final class ShardedSteps {
         System.exit(0);
     }
 
-    static void run(Communicator comm, Path out, int steps, int shards) throws Exception {
+    static void run(Communicator comm, Path out, int steps, int shards, boolean sync) throws Exception {
         TrainConfig config = TrainConfig.merge(TrainConfig.preset("tiny"), TrainConfig.JSON.createObjectNode()
                 .put("batch", BATCH).put("steps", steps).put("warmup_steps", 0).put("threads", 1).put("workers", 1)
-                .put("eval_every", 0).put("shards", shards), "test");
-        int total = comm.size() * shards;
-        TrainConfig shard = config.perShard(total);
+                .put("eval_every", 0).put("shards", shards).put("sync_bn", sync), "test");
+        Split split = Split.of(config, comm.size());
         try (ImageSource source = Sources.open(config.data());
-             Trainer t = new Trainer(TrainingGraphs.forConfig(shard), config.larsSettings(), config.clipNorm(), SessionConfig.cpu(1), comm);
-             ShardLoaders loader = ShardLoaders.open(source, shard.dataConfig(), comm.rank() * shards, shards, total)) {
+             Trainer t = new Trainer(TrainingGraphs.forConfig(config, split), config.larsSettings(), config.clipNorm(), SessionConfig.cpu(1), comm);
+             ShardLoaders loader = ShardLoaders.open(source, config.dataConfig(split.shardBatch()), comm.rank() * shards, shards, split.shards())) {
             t.initialise(config.seed());
             var lr = config.lrSchedule(1);
             var ema = config.emaSchedule();
@@ -77,8 +78,8 @@ public final class ShardedSteps {
         }
     }
 
-    static List<String> command(Path out, int steps, int shards) {
+    static List<String> command(Path out, int steps, int shards, boolean sync) {
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                ShardedSteps.class.getName(), out.toString(), Integer.toString(steps), Integer.toString(shards));
+                ShardedSteps.class.getName(), out.toString(), Integer.toString(steps), Integer.toString(shards), Boolean.toString(sync));
     }
 }

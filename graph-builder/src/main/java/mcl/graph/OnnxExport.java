@@ -56,13 +56,27 @@ public final class OnnxExport {
         for (Node n : live) for (Tensor t : n.inputs()) if (t != null) used.add(names.root(t)); // dropped Identities pass theirs on
         for (Node n : live) if (!names.skipped(n)) gp.addNode(nodeProto(n, names, used));
         for (Tensor t : g.outputs().values()) gp.addOutput(valueInfo(t));
-        return ModelProto.newBuilder()
+        boolean collective = live.stream().anyMatch(n -> n.op() == Op.ALL_REDUCE_SUM);
+        if (collective) {
+            // The stage splitter declares the values that cross a collective point, so it needs every shape.
+            Set<String> declared = new java.util.HashSet<>();
+            gp.getInputList().forEach(v -> declared.add(v.getName()));
+            gp.getOutputList().forEach(v -> declared.add(v.getName()));
+            for (Node n : live) {
+                if (names.skipped(n)) continue;
+                for (Tensor t : n.outputs()) {
+                    String name = names.of(t);
+                    if (used.contains(t) && declared.add(name)) gp.addValueInfo(valueInfo(t).toBuilder().setName(name));
+                }
+            }
+        }
+        ModelProto.Builder m = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("mcl")
                 .setProducerVersion("0.1")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(Graph.OPSET))
-                .setGraph(gp)
-                .build();
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(Graph.OPSET));
+        if (collective) m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(Op.ALL_REDUCE_SUM.domain).setVersion(1));
+        return m.setGraph(gp).build();
     }
 
     /** Parameters some node that an output depends on reads, in declaration order. */
@@ -138,6 +152,7 @@ public final class OnnxExport {
      */
     static NodeProto nodeProto(Node n, Names names, Set<Tensor> used) {
         NodeProto.Builder b = NodeProto.newBuilder().setOpType(n.op().onnxName).setName(n.name());
+        if (!n.op().domain.isEmpty()) b.setDomain(n.op().domain);
         for (Tensor t : n.inputs()) b.addInput(t == null ? "" : names.of(t));
         int last = n.outputs().size() - 1;
         while (last > 0 && !used.contains(n.outputs().get(last))) last--;

@@ -2,7 +2,7 @@ package mcl.graph;
 
 /**
  * The closed set of ONNX operators (default domain, opset {@link Graph#OPSET}) that the builder
- * emits. Each op is created by one typed method in {@code mcl.graph.ops}, which also holds its
+ * emits, and the collective points of data-parallel graphs. Each op is created by one typed method in {@code mcl.graph.ops}, which also holds its
  * shape rule.
  */
 public enum Op {
@@ -21,12 +21,22 @@ public enum Op {
     CONV("Conv"), CONV_TRANSPOSE("ConvTranspose"), MAX_POOL("MaxPool"), AVERAGE_POOL("AveragePool"),
     GLOBAL_AVERAGE_POOL("GlobalAveragePool"),
     // normalisation and softmax (mcl.graph.ops.Norm)
-    BATCH_NORM("BatchNormalization"), SOFTMAX("Softmax"), LOG_SOFTMAX("LogSoftmax");
+    BATCH_NORM("BatchNormalization"), SOFTMAX("Softmax"), LOG_SOFTMAX("LogSoftmax"),
+    // collective points of data-parallel graphs (mcl.graph.ops.Collective): not ONNX Runtime ops;
+    // the runtime splits a graph at them and performs them itself
+    ALL_REDUCE_SUM("AllReduceSum", "mcl.collective");
 
     /** The ONNX op_type. */
     public final String onnxName;
+    /** The ONNX domain; "" is the default (ai.onnx) domain. */
+    public final String domain;
 
     Op(String onnxName) {
+        this(onnxName, "");
+    }
+
+    Op(String onnxName, String domain) {
         this.onnxName = onnxName;
+        this.domain = domain;
     }
 }

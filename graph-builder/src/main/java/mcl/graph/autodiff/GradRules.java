@@ -4,6 +4,7 @@ import java.util.List;
 import mcl.graph.Node;
 import mcl.graph.Op;
 import mcl.graph.Tensor;
+import mcl.graph.ops.Collective;
 import mcl.graph.ops.ConvPool;
 import mcl.graph.ops.Elementwise;
 import mcl.graph.ops.Linalg;
@@ -34,7 +35,7 @@ public final class GradRules {
                  REDUCE_MEAN, REDUCE_SUM, REDUCE_SUM_SQUARE, MATMUL, GEMM,
                  RESHAPE, TRANSPOSE, SLICE, CONCAT, EXPAND, PAD, GATHER_ELEMENTS, RESIZE,
                  CONV, MAX_POOL, AVERAGE_POOL, GLOBAL_AVERAGE_POOL,
-                 BATCH_NORM, SOFTMAX, LOG_SOFTMAX -> Kind.RULE;
+                 BATCH_NORM, SOFTMAX, LOG_SOFTMAX, ALL_REDUCE_SUM -> Kind.RULE;
             // Comparisons and casts produce booleans/indices: no gradient exists.
             case GREATER, EQUAL, CAST -> Kind.NOT_DIFFERENTIABLE;
             // Emitted only by backward passes (no second derivatives) or not needed by any layer.
@@ -50,6 +51,7 @@ public final class GradRules {
             case RESHAPE, TRANSPOSE, SLICE, CONCAT, EXPAND, PAD, GATHER_ELEMENTS, RESIZE -> Movement::backward;
             case CONV, MAX_POOL, AVERAGE_POOL, GLOBAL_AVERAGE_POOL -> ConvPool::backward;
             case BATCH_NORM, SOFTMAX, LOG_SOFTMAX -> Norm::backward;
+            case ALL_REDUCE_SUM -> Collective::backward;
             case GREATER, EQUAL, CAST, REDUCE_MAX, SCATTER_ELEMENTS, CONV_TRANSPOSE -> null;
         };
     }

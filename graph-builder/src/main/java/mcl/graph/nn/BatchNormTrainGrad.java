@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import mcl.graph.Graph;
 import mcl.graph.Tensor;
+import mcl.graph.ops.Collective;
 import mcl.graph.ops.Movement;
 import mcl.graph.ops.Norm;
 import mcl.graph.ops.Reduce;
@@ -24,6 +25,11 @@ import mcl.graph.ops.Reduce;
  * (sums over every axis but the channel axis, n values per channel). The affine part
  * xc * slope + shift is one pass of the fused BatchNormalization kernel (mean 0, variance 1,
  * epsilon 0), so dx costs three full passes and its statistics two.
+ *
+ * <p>Synchronized BN ({@code processes} > 1): dx needs the sums over the whole job (n counts every
+ * process's values), so both are summed over processes at a collective point; dgamma and dbeta
+ * stay this process's sums, which the gradient exchange then averages like every other weight
+ * gradient.
  */
 final class BatchNormTrainGrad implements Graph.CustomGradient {
     private final Tensor x;
@@ -33,9 +39,11 @@ final class BatchNormTrainGrad implements Graph.CustomGradient {
     private final Tensor inv;
     private final Tensor scale;
     private final int[] axes;
+    private final int processes;
 
     /** {@code inv}, {@code scale}: [C]; weight and bias null for a BN without affine parameters. */
-    BatchNormTrainGrad(Tensor x, Tensor weight, Tensor bias, Tensor centred, Tensor inv, Tensor scale, int[] axes) {
+    BatchNormTrainGrad(Tensor x, Tensor weight, Tensor bias, Tensor centred, Tensor inv, Tensor scale, int[] axes, int processes) {
+        this.processes = processes;
         this.x = x;
         this.weight = weight;
         this.bias = bias;
@@ -54,11 +62,13 @@ final class BatchNormTrainGrad implements Graph.CustomGradient {
     public List<Tensor> backward(Tensor gy) {
         Graph g = x.graph();
         long c = x.dim(1);
-        double n = (double) x.numel() / c;
+        double n = (double) x.numel() / c * processes;
         Tensor sumDy = Reduce.sum(gy, false, axes);                                   // [C]
         Tensor sumDyXc = Reduce.sum(mul(gy, centred), false, axes);                  // [C]
-        Tensor shift = scale(mul(scale, sumDy), 1.0 / n);
-        Tensor slope = scale(mul(mul(scale, mul(inv, inv)), sumDyXc), 1.0 / n);
+        Tensor allDy = processes == 1 ? sumDy : Collective.allReduceSum(sumDy);
+        Tensor allDyXc = processes == 1 ? sumDyXc : Collective.allReduceSum(sumDyXc);
+        Tensor shift = scale(mul(scale, allDy), 1.0 / n);
+        Tensor slope = scale(mul(mul(scale, mul(inv, inv)), allDyXc), 1.0 / n);
         Tensor zeros = g.constant(new float[(int) c], c);
         Tensor ones = g.constant(filled((int) c, 1f), c);
         Tensor affine = Norm.batchNormInference(centred, slope, shift, zeros, ones, 0f);

@@ -21,6 +21,7 @@ import mcl.graph.ops.Elementwise;
 import mcl.graph.ops.Linalg;
 import mcl.graph.ops.Movement;
 import mcl.graph.ops.Norm;
+import mcl.graph.ops.Collective;
 import mcl.graph.ops.Reduce;
 
 /**
@@ -44,10 +45,23 @@ public final class Nn {
      *                    applied twice (e.g. "view1.", "view2.") reports each application
      */
     public Nn(Graph g, BnMode bnMode, String statsPrefix) {
+        this(g, bnMode, statsPrefix, 1);
+    }
+
+    /**
+     * @param syncProcesses processes of a data-parallel job whose training-mode BN statistics are
+     *                      synchronized (computed over all their batches, through collective
+     *                      points); 1 for per-process statistics, and no collective points
+     */
+    public Nn(Graph g, BnMode bnMode, String statsPrefix, int syncProcesses) {
+        if (syncProcesses < 1) throw new IllegalArgumentException("syncProcesses must be >= 1, got " + syncProcesses);
         this.g = g;
         this.bnMode = bnMode;
         this.statsPrefix = statsPrefix;
+        this.syncProcesses = syncProcesses;
     }
+
+    private final int syncProcesses;
 
     /** One training-mode BN application: its statistics outputs and how many values per channel they average. */
     public record BnStats(String layer, String meanOutput, String varOutput, long count) { }
@@ -98,11 +112,15 @@ public final class Nn {
             // BatchNormalization kernel normalises: four passes over x instead of six elementwise
             // ones. The kernel gets the centred input and mean 0 because it folds the mean into
             // its bias (x * s + (b - mean * s)), which cancels badly when |mean| >> std.
-            long count = x.numel() / c;
-            Tensor meanKeep = Reduce.mean(x, true, axes);
+            // Synchronized BN: the same two passes, each per-channel sum summed over the processes
+            // (a collective point) and divided by the job's count.
+            long count = x.numel() / c * syncProcesses;
+            Tensor meanKeep = syncProcesses == 1 ? Reduce.mean(x, true, axes)
+                    : Elementwise.scale(Collective.allReduceSum(Reduce.sum(x, true, axes)), 1.0 / count);
             Tensor centred = sub(x, meanKeep);
             Tensor mean = Movement.reshape(meanKeep, c);
-            Tensor var = Elementwise.scale(Reduce.sumSquare(centred, false, axes), 1.0 / count);
+            Tensor sumSq = Reduce.sumSquare(centred, false, axes);
+            Tensor var = Elementwise.scale(syncProcesses == 1 ? sumSq : Collective.allReduceSum(sumSq), 1.0 / count);
             Tensor y = Norm.batchNormInference(centred, weight, bias, g.constant(new float[(int) c], c), var, BN_EPS);
             String meanName = statsPrefix + g.qualified("batch_mean");
             String varName = statsPrefix + g.qualified("batch_var");
@@ -111,7 +129,7 @@ public final class Nn {
             bnStats.add(new BnStats(g.qualified(""), meanName, varName, count));
             Tensor inv = reciprocal(sqrt(addScalar(var, BN_EPS)));
             Tensor scale = mul(inv, weight);
-            g.customGradient(y, new BatchNormTrainGrad(x, affine ? weight : null, affine ? bias : null, centred, inv, scale, axes));
+            g.customGradient(y, new BatchNormTrainGrad(x, affine ? weight : null, affine ? bias : null, centred, inv, scale, axes, syncProcesses));
             return y;
         }
     }

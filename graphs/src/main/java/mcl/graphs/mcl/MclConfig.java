@@ -12,16 +12,21 @@ import mcl.graphs.Preset;
  * @param shards       data-parallel shards of the global batch: every tile is scored against the
  *                     level-0 targets of all batch x shards images (gathered), its label offset by
  *                     its shard's place in them
+ * @param syncShards   shards whose BN statistics are summed at collective points (synchronized BN
+ *                     over the global batch); 1: none, and the graph runs in ONNX Runtime as one piece
  */
 public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, int size, int[] montages,
-                        double temperature, double[] levelWeights, int shards) {
+                        double temperature, double[] levelWeights, int shards, int syncShards) {
     public MclConfig(Preset preset, int levels, MatchMode mode, int batch, int size, int[] montages, double temperature, double[] levelWeights) {
-        this(preset, levels, mode, batch, size, montages, temperature, levelWeights, 1);
+        this(preset, levels, mode, batch, size, montages, temperature, levelWeights, 1, 1);
     }
 
     public MclConfig {
         Preset.checkImageSize(size);
         if (levels < 1 || levels > 4) throw new IllegalArgumentException("levels must be 1..4 (P5..P2), got " + levels);
+        if (syncShards < 1 || shards % syncShards != 0) {
+            throw new IllegalArgumentException("syncShards must be >= 1 and divide shards (" + shards + "), got " + syncShards);
+        }
         if (shards < 1) throw new IllegalArgumentException("shards must be at least 1, got " + shards);
         if (batch < 1 || batch * shards < 2) throw new IllegalArgumentException("the global batch must be at least 2 (contrastive negatives), got " + batch * shards);
         if (montages.length != levels) throw new IllegalArgumentException("need " + levels + " montage counts, got " + montages.length);
@@ -48,7 +53,7 @@ public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, in
     }
 
     /** The same graphs for {@code n} shards of {@code batch} images each. */
-    public MclConfig withShards(int n) { return new MclConfig(preset, levels, mode, batch, size, montages, temperature, levelWeights, n); }
+    public MclConfig withShards(int n) { return new MclConfig(preset, levels, mode, batch, size, montages, temperature, levelWeights, n, syncShards); }
 
     /** Target embeddings each tile is scored against: the global batch. */
     public int targets() { return batch * shards; }
@@ -65,7 +70,7 @@ public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, in
     public boolean equals(Object o) {
         return o instanceof MclConfig c && c.preset.equals(preset) && c.levels == levels && c.mode == mode && c.batch == batch
                 && c.size == size && Arrays.equals(c.montages, montages) && c.temperature == temperature
-                && Arrays.equals(c.levelWeights, levelWeights) && c.shards == shards;
+                && Arrays.equals(c.levelWeights, levelWeights) && c.shards == shards && c.syncShards == syncShards;
     }
 
     @Override
@@ -74,6 +79,6 @@ public record MclConfig(Preset preset, int levels, MatchMode mode, int batch, in
     @Override
     public String toString() {
         return "MclConfig[" + preset.name() + ", L=" + levels + ", mode=" + mode + ", B=" + batch + ", H=" + size
-                + ", montages=" + Arrays.toString(montages) + ", T=" + temperature + ", w=" + Arrays.toString(levelWeights) + (shards > 1 ? ", shards=" + shards : "") + "]";
+                + ", montages=" + Arrays.toString(montages) + ", T=" + temperature + ", w=" + Arrays.toString(levelWeights) + (shards > 1 ? ", shards=" + shards : "") + (syncShards > 1 ? ", syncBN over " + syncShards : "") + "]";
     }
 }

@@ -59,7 +59,7 @@ public final class MclGraphs {
         Graph target = new Graph("mcl_target_forward");
         List<Nn.BnStats> onlineBn = new ArrayList<>();
         buildOnline(cfg, online, onlineBn);
-        Nn targetNn = new Nn(target, BnMode.TRAIN);
+        Nn targetNn = new Nn(target, BnMode.TRAIN, "", cfg.syncShards());
         buildTarget(cfg, targetNn);
         return new Built(cfg, online, target, onlineBn, statsOfLayersRead(target, targetNn.bnStats()));
     }
@@ -81,7 +81,7 @@ public final class MclGraphs {
                 boolean needed = l == 0 || cfg.mode().needsTargetLevels();
                 tg.add(needed ? g.input(target(v, l), DType.FLOAT, cfg.targets(), cfg.preset().embeddingDim()) : null);
             }
-            Nn nn = new Nn(g, BnMode.TRAIN, "view" + v + ".");
+            Nn nn = new Nn(g, BnMode.TRAIN, "view" + v + ".", cfg.syncShards());
             List<Tensor> qv = new ArrayList<>();
             try (AutoCloseable shared = v == 2 ? g.reuseParams() : () -> { }) {
                 List<Tensor> z = Encoder.project(nn, cfg, imgs);
@@ -184,6 +184,7 @@ public final class MclGraphs {
             m.put("mode", c.mode().name().toLowerCase());
             m.put("batch", c.batch());
             m.put("shards", c.shards());
+            m.put("sync_shards", c.syncShards());
             m.put("size", c.size());
             m.put("window", c.window());
             ArrayNode mont = m.putArray("montages");

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ import java.util.Set;
  * {@link #bindOutput} outputs into preallocated buffers (ORT writes into them on every run), then
  * {@link #run} many times, then close.
  */
-public final class GraphSession implements AutoCloseable {
+public final class GraphSession implements GraphRunner {
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
     private final OrtSession session;
@@ -119,8 +120,22 @@ public final class GraphSession implements AutoCloseable {
 
     public void bindInput(String name, LongBuffer direct) { bind(inputs, name, direct, true); }
 
+    /** A boolean input, one byte per value. */
+    public void bindInput(String name, ByteBuffer direct) { bind(inputs, name, direct, true); }
+
     /** Makes ORT write output {@code name} into {@code direct} on every run. */
     public void bindOutput(String name, FloatBuffer direct) { bind(pinned, name, direct, false); }
+
+    public void bindOutput(String name, LongBuffer direct) { bind(pinned, name, direct, false); }
+
+    /** A boolean output, one byte per value. */
+    public void bindOutput(String name, ByteBuffer direct) { bind(pinned, name, direct, false); }
+
+    public void runBound() {
+        try (OrtSession.Result r = run()) {
+            // bound outputs were written in place
+        }
+    }
 
     private void bind(Map<String, OnnxTensor> into, String name, Buffer direct, boolean input) {
         if (!(input ? inputNames() : outputNames()).contains(name)) {
@@ -129,9 +144,9 @@ public final class GraphSession implements AutoCloseable {
         if (!direct.isDirect()) throw new IllegalArgumentException(name + ": buffer must be direct so ORT can use it in place");
         long[] shape = shape(name);
         try {
-            OnnxTensor t = direct instanceof FloatBuffer f
-                    ? OnnxTensor.createTensor(ENV, f, shape)
-                    : OnnxTensor.createTensor(ENV, (LongBuffer) direct, shape);
+            OnnxTensor t = direct instanceof FloatBuffer f ? OnnxTensor.createTensor(ENV, f, shape)
+                    : direct instanceof LongBuffer l ? OnnxTensor.createTensor(ENV, l, shape)
+                    : OnnxTensor.createTensor(ENV, (ByteBuffer) direct, shape, ai.onnxruntime.OnnxJavaType.BOOL);
             OnnxTensor old = into.put(name, t);
             if (old != null) old.close();
         } catch (OrtException e) {

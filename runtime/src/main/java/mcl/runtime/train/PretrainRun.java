@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import mcl.checkpoints.CheckpointWriter;
 import mcl.checkpoints.TrainingCheckpoints;
 import mcl.data.pipeline.ShardLoaders;
@@ -29,7 +28,7 @@ public final class PretrainRun {
     public static final String CONFIG = "config.json";
 
     private final Path dir;
-    private final Function<TrainConfig, GraphBundle> graphs;
+    private final GraphSource graphs;
     private final Progress progress;
     private final CheckpointWriter.AfterFile afterFile;
     private final Communicator comm;
@@ -38,7 +37,7 @@ public final class PretrainRun {
      * @param graphs    builds (or loads) the training graphs for a config
      * @param afterFile called after each checkpoint file is written (tests inject faults with it)
      */
-    public PretrainRun(Path dir, Function<TrainConfig, GraphBundle> graphs, Progress progress, CheckpointWriter.AfterFile afterFile) {
+    public PretrainRun(Path dir, GraphSource graphs, Progress progress, CheckpointWriter.AfterFile afterFile) {
         this(dir, graphs, progress, afterFile, Communicator.SINGLE);
     }
 
@@ -47,7 +46,7 @@ public final class PretrainRun {
      * progress; the others train silently (a resume reads the run folder on every rank, so it must
      * be on a file system they share).
      */
-    public PretrainRun(Path dir, Function<TrainConfig, GraphBundle> graphs, Progress progress, CheckpointWriter.AfterFile afterFile,
+    public PretrainRun(Path dir, GraphSource graphs, Progress progress, CheckpointWriter.AfterFile afterFile,
                        Communicator comm) {
         this.dir = dir;
         this.graphs = graphs;
@@ -191,13 +190,13 @@ public final class PretrainRun {
     }
 
     private TrainLoop.Result train(TrainConfig config, TrainingCheckpoints.Loaded from, BooleanSupplier stop) throws IOException {
-        int total = comm.size() * config.shards();
-        TrainConfig shard = config.perShard(total);
-        GraphBundle g = graphs.apply(shard);
+        Split split = Split.of(config, comm.size());
+        GraphBundle g = graphs.build(config, split);
         SessionConfig session = new SessionConfig(Device.parse(config.device()), threads(config), null);
         try (ImageSource source = Sources.open(config.data());
              Trainer trainer = new Trainer(g, config.larsSettings(), config.clipNorm(), session, comm);
-             ShardLoaders loader = ShardLoaders.open(source, shard.dataConfig(), comm.rank() * config.shards(), config.shards(), total)) {
+             ShardLoaders loader = ShardLoaders.open(source, config.dataConfig(split.shardBatch()), comm.rank() * config.shards(), config.shards(),
+                     split.shards())) {
             long start = 0;
             int bad = 0;
             long skipped = 0;

@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public final class Settings {
     /** How a setting is typed in JSON and on the command line. */
-    public enum Kind { WHOLE, NUMBER, TEXT }
+    public enum Kind { WHOLE, NUMBER, TEXT, SWITCH }
 
     /** One setting: its JSON name, type, meaning (with unit) and an example value for messages. */
     public record Setting(String name, Kind kind, String meaning, String example) {
@@ -61,6 +61,8 @@ public final class Settings {
         add("eval_every", Kind.WHOLE, "steps between k-NN probes of the frozen online backbone on Fashion-MNIST garments (logged and drawn; 0 = off)", "50");
         add("shards", Kind.WHOLE, "data-parallel shards of the global batch run one after another in each process (under mpirun: per rank);"
                 + " one process with --shards N computes what N processes do", "1");
+        add("sync_bn", Kind.SWITCH, "BatchNorm statistics over the global batch when it is split over processes or shards (SyncBN);"
+                + " false keeps them per shard", "true");
     }
 
     private Settings() { }
@@ -100,9 +102,10 @@ public final class Settings {
             Object parsed = parse(s, n);
             if (parsed == null && !(s.name().equals("graphs") && (n == null || n.isNull()))) {
                 problems.add(where(s, origin) + " " + shown(n) + ": " + (s.kind() == Kind.WHOLE ? "not a whole number"
-                        : s.kind() == Kind.NUMBER ? "not a number" : "not text") + "; " + s.meaning() + ", e.g. " + example(s, origin));
+                        : s.kind() == Kind.NUMBER ? "not a number" : s.kind() == Kind.SWITCH ? "not true or false" : "not text") + "; " + s.meaning() + ", e.g. " + example(s, origin));
             }
             v.put(s.name(), parsed);
+            if (parsed instanceof Boolean b) tree.put(s.name(), b); // "on", "off" as written on the command line
         }
         range(problems, origin, v, "batch", x -> x >= 2, "must be at least 2 (each image is contrasted with the others)");
         range(problems, origin, v, "size", x -> x >= 32 && x % 32 == 0, "must be a positive multiple of 32 (the stride of C5), e.g. --size "
@@ -169,6 +172,9 @@ public final class Settings {
                     : n.isNumber() && n.asDouble() == Math.rint(n.asDouble()) && Math.abs(n.asDouble()) < 1e15 ? (Object) (long) n.asDouble() : null;
             case NUMBER -> n.isNumber() && Double.isFinite(n.asDouble()) ? (Object) n.asDouble() : null;
             case TEXT -> n.isTextual() ? n.asText() : null;
+            case SWITCH -> n.isBoolean() ? (Object) n.asBoolean()
+                    : n.isTextual() && List.of("true", "on", "yes").contains(n.asText().toLowerCase()) ? (Object) true
+                    : n.isTextual() && List.of("false", "off", "no").contains(n.asText().toLowerCase()) ? (Object) false : null;
         };
     }
 

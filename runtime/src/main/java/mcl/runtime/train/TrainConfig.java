@@ -30,12 +30,14 @@ import mcl.runtime.optim.Schedule;
  * @param shards          data-parallel shards each process runs one after another; the global batch
  *                        is split over processes x shards (one process with N shards reproduces an
  *                        N-process run)
+ * @param syncBn          BN statistics over the global batch when it is split (the released code's
+ *                        SyncBN); false keeps them per shard
  */
 public record TrainConfig(String preset, String data, String graphs, long seed, int batch, int size, int levels,
                           long steps, long warmupSteps, double baseLr, double lrFloor, double warmupRatio,
                           double momentum, double eta, double weightDecay, double emaBase, double clipNorm,
                           int checkpointEvery, int keepCheckpoints, int maxBadSteps, int logEvery,
-                          String device, int threads, int workers, int prefetch, String mode, double temperature, int evalEvery, int shards) {
+                          String device, int threads, int workers, int prefetch, String mode, double temperature, int evalEvery, int shards, boolean syncBn) {
     public static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -77,9 +79,9 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
     public static TrainConfig preset(String name) {
         return switch (name) {
             case "tiny" -> new TrainConfig("tiny", "synthetic", null, 0, 16, 64, 3, 300, 30, 256.0, 1e-4, 1e-4,
-                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 1, 2, 2, "a", 1.0, 50, 1);
+                    0.9, 0.001, 1e-5, 0.99, 500, 100, 3, 20, 10, "cpu", 1, 2, 2, "a", 1.0, 50, 1, true);
             case "r18", "r50" -> new TrainConfig(name, "synthetic", null, 0, 32, 224, 4, 10_000, 1_000, 1.0, 1e-4, 1e-4,
-                    0.9, 0.001, 1e-5, 0.99, 500, 500, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 0, 1);
+                    0.9, 0.001, 1e-5, 0.99, 500, 500, 3, 20, 10, "cpu", 0, 2, 2, "a", 1.0, 0, 1, true);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "'; valid presets: " + String.join(", ", PRESETS));
         };
     }
@@ -137,28 +139,12 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
      */
     public double chanceLoss(int replicas) { return 4 * temperature * Math.log((double) batch * replicas); }
 
-    /**
-     * The settings one shard's graphs and data are built from when the global batch is split into
-     * {@code totalShards} (processes x shards): batch = the shard's images, shards = totalShards.
-     * A view for building, never a run's config.json.
-     */
-    public TrainConfig perShard(int totalShards) {
-        if (batch % totalShards != 0) {
-            throw new IllegalArgumentException("--batch " + batch + " (the global batch) does not split into " + totalShards
-                    + " equal shards (processes x --shards); give a multiple of " + totalShards);
-        }
-        return totalShards == 1 ? this : withBatch(batch / totalShards, totalShards);
-    }
-
-    private TrainConfig withBatch(int b, int n) {
-        return new TrainConfig(preset, data, graphs, seed, b, size, levels, steps, warmupSteps, baseLr, lrFloor, warmupRatio, momentum, eta,
-                weightDecay, emaBase, clipNorm, checkpointEvery, keepCheckpoints, maxBadSteps, logEvery, device, threads, workers, prefetch, mode,
-                temperature, evalEvery, n);
-    }
-
     /** The data pipeline's settings (montage counts follow the recipe's default rule). */
-    public DataConfig dataConfig() {
-        return DataConfig.of(size, batch, levels).withSeed(seed).withWorkers(workers).withPrefetch(prefetch);
+    public DataConfig dataConfig() { return dataConfig(batch); }
+
+    /** The data pipeline of one shard of {@code images} images. */
+    public DataConfig dataConfig(int images) {
+        return DataConfig.of(size, images, levels).withSeed(seed).withWorkers(workers).withPrefetch(prefetch);
     }
 
     public Lars.Settings larsSettings() { return new Lars.Settings(momentum, eta, weightDecay); }

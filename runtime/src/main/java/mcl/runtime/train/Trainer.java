@@ -1,6 +1,5 @@
 package mcl.runtime.train;
 
-import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -15,7 +14,8 @@ import mcl.runtime.optim.Optimizer;
 import mcl.runtime.optim.Trainable;
 import mcl.runtime.dist.Communicator;
 import mcl.runtime.ort.DirectBuffers;
-import mcl.runtime.ort.GraphSession;
+import mcl.runtime.ort.GraphRunner;
+import mcl.runtime.dist.StagedSession;
 import mcl.runtime.ort.SessionConfig;
 import mcl.tensors.HostTensor;
 
@@ -46,30 +46,15 @@ public final class Trainer implements AutoCloseable {
     private final Ema ema;
     private final double clipNorm;
     private final Communicator comm;
-    /** Shards this process runs per step, and the global index of its first. */
-    private final int localShards;
+    /** This process's shards, one graph instance each; shard 0's gradient buffers are the optimiser's. */
+    private final List<ShardGraphs> shards = new ArrayList<>();
+    /** Global index of this process's first shard. */
     private final int firstShard;
     /** Images per shard. */
     private final int shardBatch;
-    /** Per trainable, the sum of the gradients of the shards run so far (only when localShards > 1). */
-    private final FloatBuffer[] gradSum;
+    private final ShardGraphs.Gathered gathered = new ShardGraphs.Gathered();
+    /** Loss, positive and negative cosine, per-level losses: summed over shards, then averaged. */
     private final double[] scalars;
-    private final GraphSession onlineSession;
-    private final GraphSession targetSession;
-    private final Map<String, FloatBuffer> onlineOut = new LinkedHashMap<>();
-    private final FloatBuffer[][] images;
-    private final LongBuffer[][] tiles;
-    /** Per view, the online graph's gathered target input (all shards' level-0 targets, [B_global, D]). */
-    private final FloatBuffer[] viewTarget = new FloatBuffer[2];
-    /** Per view, target_forward's output for one shard, copied into its slot of {@link #viewTarget}. */
-    private final FloatBuffer[] shardTarget = new FloatBuffer[2];
-    private final List<Map<Integer, FloatBuffer>> shardTargetLevels = List.of(new java.util.TreeMap<>(), new java.util.TreeMap<>());
-    /** Per view, the online graph's target inputs of levels beyond 0 (matching modes b-d). */
-    private final List<Map<Integer, FloatBuffer>> viewTargetLevels = List.of(new java.util.TreeMap<>(), new java.util.TreeMap<>());
-    /** Per view, target_forward's batch statistics (kept apart so a skipped step can drop them). */
-    private final List<Map<String, FloatBuffer>> targetStats = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
-    private final FloatBuffer loss;
-    private final FloatBuffer[] levelLoss;
     /** Target running statistics of layers target_forward does not run, paired with the online ones they follow. */
     private final List<Ema.Pair> targetStatsFromOnline = new ArrayList<>();
 
@@ -83,74 +68,33 @@ public final class Trainer implements AutoCloseable {
         this.manifest = graphs.manifest();
         this.clipNorm = clipNorm;
         this.comm = comm;
-        int shards = manifest.shards();
-        if (shards % comm.size() != 0) {
-            throw new IllegalArgumentException("the graphs are built for " + shards + " shards, which " + comm.size() + " processes cannot share evenly");
+        int total = manifest.shards();
+        if (total % comm.size() != 0) {
+            throw new IllegalArgumentException("the graphs are built for " + total + " shards, which " + comm.size() + " processes cannot share evenly");
         }
-        this.localShards = shards / comm.size();
-        this.firstShard = comm.rank() * localShards;
+        int local = total / comm.size();
+        this.firstShard = comm.rank() * local;
         this.shardBatch = manifest.batch();
         this.online = new Weights(manifest.parameters());
         this.target = new Weights(manifest.parameters().stream().filter(Manifest.ParamInfo::inTarget).toList());
-
-        onlineSession = GraphSession.open(graphs.onlineTrain(), session);
         try {
-            targetSession = GraphSession.open(graphs.targetForward(), session);
+            for (int s = 0; s < local; s++) shards.add(new ShardGraphs(graphs, session, comm, online, target, gathered, total));
         } catch (RuntimeException e) {
-            onlineSession.close();
+            close();
             throw e;
         }
-        int levels = manifest.levels();
-        images = new FloatBuffer[2][levels];
-        tiles = new LongBuffer[2][levels];
-        for (int v = 1; v <= 2; v++) {
-            for (int l = 0; l < levels; l++) {
-                String p = "view" + v + ".level" + l;
-                images[v - 1][l] = DirectBuffers.floats(numel(onlineSession.shape(p + ".images")));
-                tiles[v - 1][l] = DirectBuffers.longs(numel(onlineSession.shape(p + ".tiles")));
-                onlineSession.bindInput(p + ".images", images[v - 1][l]);
-                onlineSession.bindInput(p + ".tiles", tiles[v - 1][l]);
-            }
-            viewTarget[v - 1] = DirectBuffers.floats(numel(onlineSession.shape("view" + v + ".target")));
-            onlineSession.bindInput("view" + v + ".target", viewTarget[v - 1]);
-            shardTarget[v - 1] = DirectBuffers.floats(viewTarget[v - 1].capacity() / shards);
-            // Matching modes b-d also contrast with the target's embeddings of the other levels.
-            for (int l = 1; l < levels; l++) {
-                String name = "view" + v + ".target.level" + l;
-                if (!onlineSession.inputNames().contains(name)) continue;
-                FloatBuffer b = DirectBuffers.floats(numel(onlineSession.shape(name)));
-                onlineSession.bindInput(name, b);
-                viewTargetLevels.get(v - 1).put(l, b);
-                shardTargetLevels.get(v - 1).put(l, DirectBuffers.floats(b.capacity() / shards));
-            }
-        }
-        bindWeights(onlineSession, online, "online_train.onnx");
-        bindWeights(targetSession, target, "target_forward.onnx");
-        for (String out : onlineSession.outputNames()) {
-            FloatBuffer b = DirectBuffers.floats(numel(onlineSession.shape(out)));
-            onlineSession.bindOutput(out, b);
-            onlineOut.put(out, b);
-        }
-        for (String out : targetSession.outputNames()) {
-            if (out.startsWith("target")) continue;
-            for (int v = 0; v < 2; v++) targetStats.get(v).put(out, DirectBuffers.floats(numel(targetSession.shape(out))));
-        }
-        loss = output("loss");
-        levelLoss = new FloatBuffer[levels];
-        for (int l = 0; l < levels; l++) levelLoss[l] = output("loss.level" + l);
-        output("stats.pos_cos");
-        output("stats.neg_cos");
-
         List<Ema.Pair> pairs = new ArrayList<>();
         for (Manifest.ParamInfo p : manifest.parameters()) {
             if (!p.trainable()) continue;
             trainables.add(new Trainable(p.name(), online.get(p.name()), output("grad." + p.name()), p.lars(), p.weightDecay()));
             if (p.ema()) pairs.add(new Ema.Pair(p.name(), online.get(p.name()), target.get(p.name())));
         }
+        output("loss");
+        for (int l = 0; l < manifest.levels(); l++) output("loss.level" + l);
+        output("stats.pos_cos");
+        output("stats.neg_cos");
         this.optimizer = new Lars(trainables, lars);
-        this.gradSum = new FloatBuffer[localShards > 1 ? trainables.size() : 0];
-        for (int i = 0; i < gradSum.length; i++) gradSum[i] = DirectBuffers.floats(trainables.get(i).grad().capacity());
-        this.scalars = new double[3 + levels];
+        this.scalars = new double[3 + manifest.levels()];
         this.ema = new Ema(pairs);
         checkBnStats();
         pairUnrunTargetStats();
@@ -199,114 +143,82 @@ public final class Trainer implements AutoCloseable {
         return step(List.of(batch), lr, emaMomentum);
     }
 
-    /**
-     * Runs one step on this process's shards (one batch each, shard 0 first) with this iteration's
-     * learning rate and EMA momentum. Shards run last-to-first so that shard 0's batch statistics
-     * are the ones left in the output buffers for the running statistics.
-     */
+    /** Runs one step on this process's shards (one batch each, shard order) with this iteration's learning rate and EMA momentum. */
     public StepResult step(List<MontageBatch> batches, double lr, double emaMomentum) {
-        if (batches.size() != localShards) {
-            throw new IllegalArgumentException(batches.size() + " batches for a process that runs " + localShards + " shards a step");
+        if (batches.size() != shards.size()) {
+            throw new IllegalArgumentException(batches.size() + " batches for a process that runs " + shards.size() + " shards a step");
         }
         long t0 = System.nanoTime();
-        long copyNs = 0;
-        for (int s = localShards - 1; s >= 0; s--) {
-            long c = System.nanoTime();
-            copyIn(batches.get(s), 0);
-            copyNs += System.nanoTime() - c;
-            runTarget(firstShard + s);
-        }
+        for (int s = 0; s < shards.size(); s++) shards.get(s).copyIn(batches.get(s), shardBatch, manifest.size());
         long t1 = System.nanoTime();
-        gatherTargets();
-        long t2 = System.nanoTime();
-        java.util.Arrays.fill(scalars, 0);
-        for (int s = localShards - 1; s >= 0; s--) {
-            long c = System.nanoTime();
-            long offset = (long) (firstShard + s) * shardBatch;
-            if (localShards == 1) offsetTiles(offset);
-            else copyIn(batches.get(s), offset);
-            copyNs += System.nanoTime() - c;
-            run(onlineSession);
-            accumulate(s);
+        for (int v = 0; v < 2; v++) {
+            for (ShardGraphs sh : shards) sh.bindTargetView(v);
+            StagedSession.runTogether(shards.stream().map(sh -> sh.target).toList());
+            for (int s = 0; s < shards.size(); s++) shards.get(s).intoGathered(gathered, v, firstShard + s);
         }
+        long t2 = System.nanoTime();
+        gatherTargets();
+        for (int s = 0; s < shards.size(); s++) shards.get(s).offsetTiles((long) (firstShard + s) * shardBatch);
         long t3 = System.nanoTime();
-        average();
+        StagedSession.runTogether(shards.stream().map(sh -> sh.online).toList());
         long t4 = System.nanoTime();
+        sumShards();
+        average();
+        long t5 = System.nanoTime();
         double lossValue = scalars[0];
         double pos = scalars[1];
         double neg = scalars[2];
         double[] levels = java.util.Arrays.copyOfRange(scalars, 3, scalars.length);
         double norm = GradClip.globalNorm(trainables);
-        long exchangeNs = (t2 - t1) + (t4 - t3);
+        long exchangeNs = (t3 - t2) + (t5 - t4);
         if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
-            return new StepResult(lossValue, levels, pos, neg, norm, true, copyNs, t1 - t0 - copyNs, t3 - t2, System.nanoTime() - t4, 0, exchangeNs);
+            return new StepResult(lossValue, levels, pos, neg, norm, true, t1 - t0, t2 - t1, t4 - t3, System.nanoTime() - t5, 0, exchangeNs);
         }
         GradClip.clip(trainables, norm, clipNorm);
         optimizer.step(lr);
-        long t5 = System.nanoTime();
+        long t6 = System.nanoTime();
         ema.update(emaMomentum);
+        // The running statistics follow shard 0's batches (identical on every shard with synchronized BN).
+        ShardGraphs first = shards.get(0);
         for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.ONLINE, List.of())) {
-            BnRunning.update(online, s, onlineOut.get(s.mean()), onlineOut.get(s.var()));
+            BnRunning.update(online, s, first.onlineOut.get(s.mean()), first.onlineOut.get(s.var()));
         }
         for (int v = 0; v < 2; v++) {
             for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.TARGET, List.of())) {
-                BnRunning.update(target, s, targetStats.get(v).get(s.mean()), targetStats.get(v).get(s.var()));
+                BnRunning.update(target, s, first.targetStats.get(v).get(s.mean()), first.targetStats.get(v).get(s.var()));
             }
         }
         for (Ema.Pair p : targetStatsFromOnline) p.target().put(0, p.online(), 0, p.online().capacity());
-        long t6 = System.nanoTime();
-        return new StepResult(lossValue, levels, pos, neg, norm, false, copyNs, t1 - t0 - copyNs, t3 - t2, t5 - t4, t6 - t5, exchangeNs);
+        long t7 = System.nanoTime();
+        return new StepResult(lossValue, levels, pos, neg, norm, false, t1 - t0, t2 - t1, t4 - t3, t6 - t5, t7 - t6, exchangeNs);
     }
 
-    /** target_forward of both views of one shard, its embeddings copied into the shard's slot of the gathered targets. */
-    private void runTarget(int shard) {
-        for (int v = 0; v < 2; v++) {
-            targetSession.bindInput("images", images[v][0]);
-            targetSession.bindOutput("target", shardTarget[v]);
-            for (var e : shardTargetLevels.get(v).entrySet()) {
-                int l = e.getKey();
-                targetSession.bindInput("level" + l + ".images", images[v][l]);
-                targetSession.bindInput("level" + l + ".tiles", tiles[v][l]);
-                targetSession.bindOutput("target.level" + l, e.getValue());
-            }
-            targetStats.get(v).forEach(targetSession::bindOutput);
-            run(targetSession);
-            intoSlot(shardTarget[v], viewTarget[v], shard);
-            for (var e : shardTargetLevels.get(v).entrySet()) intoSlot(e.getValue(), viewTargetLevels.get(v).get(e.getKey()), shard);
-        }
-    }
-
-    private static void intoSlot(FloatBuffer part, FloatBuffer all, int shard) {
-        all.put(shard * part.capacity(), part, 0, part.capacity());
-    }
-
-    /** Every process's slots of the gathered targets to every process. */
+    /** Every process's rows of the gathered targets to every process. */
     private void gatherTargets() {
+        int rows = shards.size();
         for (int v = 0; v < 2; v++) {
-            comm.allGather(viewTarget[v], localShards * shardTarget[v].capacity());
-            for (var e : viewTargetLevels.get(v).entrySet()) {
-                comm.allGather(e.getValue(), localShards * shardTargetLevels.get(v).get(e.getKey()).capacity());
+            comm.allGather(gathered.level0[v], rows * shards.get(0).targetOut[v].capacity());
+            for (var e : gathered.levels.get(v).entrySet()) {
+                comm.allGather(e.getValue(), rows * shards.get(0).targetLevelsOut.get(v).get(e.getKey()).capacity());
             }
         }
     }
 
-    /** Adds the shard just run to the sums: gradients (into gradSum, except the last shard run) and reported numbers. */
-    private void accumulate(int shard) {
-        scalars[0] += loss.get(0);
-        scalars[1] += onlineOut.get("stats.pos_cos").get(0);
-        scalars[2] += onlineOut.get("stats.neg_cos").get(0);
-        for (int l = 0; l < levelLoss.length; l++) scalars[3 + l] += levelLoss[l].get(0);
-        if (localShards == 1) return;
-        for (int i = 0; i < gradSum.length; i++) {
-            FloatBuffer g = trainables.get(i).grad();
-            FloatBuffer sum = gradSum[i];
-            int n = g.capacity();
-            if (shard == localShards - 1) {
-                sum.put(0, g, 0, n);
-            } else if (shard > 0) {
-                for (int k = 0; k < n; k++) sum.put(k, sum.get(k) + g.get(k));
-            } else {
-                for (int k = 0; k < n; k++) g.put(k, sum.get(k) + g.get(k));
+    /** Reported numbers of every shard into the sums, and the other shards' gradients into shard 0's. */
+    private void sumShards() {
+        java.util.Arrays.fill(scalars, 0);
+        for (ShardGraphs sh : shards) {
+            scalars[0] += sh.onlineOut.get("loss").get(0);
+            scalars[1] += sh.onlineOut.get("stats.pos_cos").get(0);
+            scalars[2] += sh.onlineOut.get("stats.neg_cos").get(0);
+            for (int l = 0; l < scalars.length - 3; l++) scalars[3 + l] += sh.onlineOut.get("loss.level" + l).get(0);
+        }
+        for (int s = 1; s < shards.size(); s++) {
+            Map<String, FloatBuffer> out = shards.get(s).onlineOut;
+            for (Trainable t : trainables) {
+                FloatBuffer g = t.grad();
+                FloatBuffer o = out.get("grad." + t.name());
+                for (int k = 0, n = g.capacity(); k < n; k++) g.put(k, g.get(k) + o.get(k));
             }
         }
     }
@@ -314,62 +226,19 @@ public final class Trainer implements AutoCloseable {
     /** Sums over processes, then divides by the number of shards: every process holds the global mean. */
     private void average() {
         comm.allReduceSum(scalars);
-        int shards = localShards * comm.size();
-        for (int i = 0; i < scalars.length; i++) scalars[i] /= shards;
+        int total = shards.size() * comm.size();
+        for (int i = 0; i < scalars.length; i++) scalars[i] /= total;
         for (Trainable t : trainables) {
             FloatBuffer g = t.grad();
             comm.allReduceSum(g);
-            if (shards == 1) continue;
-            float inv = 1f / shards;
+            if (total == 1) continue;
+            float inv = 1f / total;
             for (int k = 0, n = g.capacity(); k < n; k++) g.put(k, g.get(k) * inv);
         }
     }
 
-    /** Level-0 and montage tiles name images of the shard; the online graph scores them against the global batch. */
-    private void offsetTiles(long offset) {
-        if (offset == 0) return;
-        for (int v = 0; v < 2; v++) {
-            for (int l = 0; l < manifest.levels(); l++) {
-                LongBuffer t = tiles[v][l];
-                for (int k = 0, n = t.capacity(); k < n; k++) t.put(k, t.get(k) + offset);
-            }
-        }
-    }
-
-    private void copyIn(MontageBatch batch, long tileOffset) {
-        if (batch.levels() != manifest.levels() || batch.size() != manifest.size() || batch.batchSize() != manifest.batch()) {
-            throw new IllegalArgumentException("the batch (size " + batch.size() + ", batch " + batch.batchSize() + ", " + batch.levels()
-                    + " levels) does not fit the graphs (size " + manifest.size() + ", batch " + manifest.batch() + ", " + manifest.levels() + " levels)");
-        }
-        for (int v = 0; v < 2; v++) {
-            for (int l = 0; l < manifest.levels(); l++) {
-                images[v][l].put(0, batch.images(v + 1, l));
-                tiles[v][l].put(0, batch.tiles(v + 1, l));
-            }
-        }
-        offsetTiles(tileOffset);
-    }
-
-    private static void run(GraphSession s) {
-        try (OrtSession.Result r = s.run()) {
-            // every output is bound to a buffer: nothing to read from the result
-        }
-    }
-
-    private void bindWeights(GraphSession s, Weights w, String graph) {
-        for (String in : s.inputNames()) {
-            if (in.startsWith("view") || in.equals("images") || in.startsWith("level")) continue;
-            if (!w.has(in)) throw new IllegalArgumentException(graph + " reads '" + in + "', which manifest.json does not list as a parameter");
-            long need = numel(s.shape(in));
-            if (w.get(in).capacity() != need) {
-                throw new IllegalArgumentException(graph + ": input '" + in + "' has " + need + " elements, the manifest's shape " + w.get(in).capacity());
-            }
-            s.bindInput(in, w.get(in));
-        }
-    }
-
     private FloatBuffer output(String name) {
-        FloatBuffer b = onlineOut.get(name);
+        FloatBuffer b = shards.get(0).onlineOut.get(name);
         if (b == null) throw new IllegalArgumentException("online_train.onnx has no output '" + name + "' (the graph contract requires it)");
         return b;
     }
@@ -381,7 +250,7 @@ public final class Trainer implements AutoCloseable {
             online.get(s.runningMean());
         }
         for (Manifest.BnStat s : manifest.bnStats().getOrDefault(GraphBundle.TARGET, List.of())) {
-            if (!targetStats.get(0).containsKey(s.mean()) || !targetStats.get(0).containsKey(s.var())) {
+            if (!shards.get(0).targetStats.get(0).containsKey(s.mean()) || !shards.get(0).targetStats.get(0).containsKey(s.var())) {
                 throw new IllegalArgumentException("target_forward.onnx has no output '" + s.mean() + "' or '" + s.var() + "' named in manifest.json");
             }
             target.get(s.runningMean());
@@ -410,15 +279,8 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
-        return n;
-    }
-
     @Override
     public void close() {
-        onlineSession.close();
-        targetSession.close();
+        for (ShardGraphs s : shards) s.close();
     }
 }

@@ -35,7 +35,7 @@ public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pre
     public String mclSeries() { return "MCL (L=" + mclLevels + ")"; }
 
     /** Runs (or continues) the suite in {@code dir}; returns the markdown table. */
-    public String run(Path dir, Function<TrainConfig, GraphBundle> graphs, Progress progress, BooleanSupplier stop) throws IOException {
+    public String run(Path dir, mcl.runtime.train.GraphSource graphs, Progress progress, BooleanSupplier stop) throws IOException {
         Files.createDirectories(dir);
         Path imageRun = dir.resolve("pretrain-image-level");
         Path mclRun = dir.resolve("pretrain-mcl");
@@ -87,7 +87,7 @@ public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pre
         return TrainConfig.merge(base, o, "transfer suite");
     }
 
-    private double pretrain(Path run, int levels, Function<TrainConfig, GraphBundle> graphs, Progress progress, BooleanSupplier stop)
+    private double pretrain(Path run, int levels, mcl.runtime.train.GraphSource graphs, Progress progress, BooleanSupplier stop)
             throws IOException {
         Path secsFile = run.resolve("wall_seconds.txt");
         if (Files.isRegularFile(secsFile)) {

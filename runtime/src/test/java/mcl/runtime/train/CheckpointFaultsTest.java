@@ -58,7 +58,7 @@ class CheckpointFaultsTest {
     void diskFullDuringASaveKeepsThePreviousCheckpoint() throws Exception {
         Path run = tmp.resolve("run");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        var pr = new PretrainRun(run, c -> FixtureGraphs.build(c.dataConfig()), new PlainLines(new PrintStream(out, true), 1), (file, step) -> {
+        var pr = new PretrainRun(run, (c, split) -> FixtureGraphs.build(c.dataConfig()), new PlainLines(new PrintStream(out, true), 1), (file, step) -> {
             if (step == 2 && file.getFileName().toString().equals("target.safetensors")) throw new IOException("No space left on device");
         });
         TrainLoop.Result r = pr.start(FixtureRun.config(3, 1), FixtureRun.never());

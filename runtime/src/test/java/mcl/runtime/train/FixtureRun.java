@@ -36,7 +36,7 @@ public final class FixtureRun {
     }
 
     public static PretrainRun run(Path dir, CheckpointWriter.AfterFile hook) {
-        return new PretrainRun(dir, c -> FixtureGraphs.build(c.dataConfig()), new PlainLines(System.out, 1), hook);
+        return new PretrainRun(dir, (c, split) -> FixtureGraphs.build(c.dataConfig()), new PlainLines(System.out, 1), hook);
     }
 
     public static TrainLoop.Result start(Path dir, TrainConfig c, BooleanSupplier stop) throws IOException {
