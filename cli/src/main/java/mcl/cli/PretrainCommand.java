@@ -41,7 +41,7 @@ import org.apache.commons.cli.Options;
  * a checkpoint and exit cleanly; {@code --resume RUN_DIR} continues exactly where it stopped.
  */
 final class PretrainCommand implements Command {
-    private static final List<String> OWN = List.of("config", "out", "resume");
+    private static final List<String> OWN = List.of("config", "out", "resume", "no-sync-bn");
     private static final List<String> RESUME_FLAGS = List.of("resume", "steps");
     private final PrintStream out;
     private final mcl.runtime.train.GraphSource graphs;
@@ -75,7 +75,9 @@ final class PretrainCommand implements Command {
                 .addOption(Main.flag("out", "DIR", "run folder to create (default runs/<date-time>); refused if it already holds a run"))
                 .addOption(Main.flag("resume", "RUN_DIR", "continue a stopped run from its newest good checkpoint, exactly; with --steps N "
                         + "extend a stopped or finished run to N steps in all (the lr and EMA schedules are re-planned over N steps)"))
-                .addOption(Main.flag("config", "FILE", "JSON object of settings (names as below with _ for -): overrides the preset, flags override it"));
+                .addOption(Main.flag("config", "FILE", "JSON object of settings (names as below with _ for -): overrides the preset, flags override it"))
+                .addOption(org.apache.commons.cli.Option.builder().longOpt("no-sync-bn")
+                        .desc("the same as --sync-bn false: BatchNorm statistics per shard under mpirun or --shards").build());
         ObjectNode values = d.toJson();
         for (Settings.Setting s : Settings.all()) {
             JsonNode v = values.get(s.name());
@@ -86,6 +88,7 @@ final class PretrainCommand implements Command {
                 case "graphs" -> "DIR";
                 case "device" -> "cpu|cuda";
                 case "mode" -> "a|b|c|d";
+                case "sync_bn" -> "true|false";
                 default -> s.kind() == Settings.Kind.WHOLE ? "N" : "X";
             };
             o.addOption(Main.flag(s.name().replace('_', '-'), arg, s.meaning() + " [" + d.preset() + " preset: " + shown + "]"));
@@ -293,6 +296,10 @@ final class PretrainCommand implements Command {
             unknown.addAll(TrainConfig.unknownFields(file, fileName));
             tree.setAll(file);
             for (String k : (Iterable<String>) file::fieldNames) origin.put(k, fileName);
+        }
+        if (cl.hasOption("no-sync-bn")) {
+            if (flags.has("sync_bn")) throw new Settings.Invalid(List.of("--no-sync-bn and --sync-bn both given; keep one"));
+            flags.put("sync_bn", false);
         }
         tree.setAll(flags);
         for (String k : (Iterable<String>) flags::fieldNames) origin.put(k, "flags");

@@ -17,6 +17,9 @@ public interface Communicator extends AutoCloseable {
     /** Processes of this job on this machine (threads per process default to cores / this). */
     int localSize();
 
+    /** This process's index among those on its machine (its CUDA device under --device cuda). */
+    int localRank();
+
     /** Element-wise sum over processes, in place, of the whole buffer (its capacity). */
     void allReduceSum(FloatBuffer buf);
 
@@ -43,6 +46,8 @@ public interface Communicator extends AutoCloseable {
         public int size() { return 1; }
 
         public int localSize() { return 1; }
+
+        public int localRank() { return 0; }
 
         public void allReduceSum(FloatBuffer buf) { }
 

@@ -24,6 +24,7 @@ public final class Mpi implements Communicator {
     private final int rank;
     private final int size;
     private final int localSize;
+    private final int localRank;
     private boolean closed;
 
     private Mpi() {
@@ -39,6 +40,7 @@ public final class Mpi implements Communicator {
         check(MpiLibrary.MPI_Comm_size(world, v), "MPI_Comm_size");
         size = v[0];
         localSize = envInt("OMPI_COMM_WORLD_LOCAL_SIZE", 1);
+        localRank = envInt("OMPI_COMM_WORLD_LOCAL_RANK", 0);
     }
 
     /** Whether this process was started by mpirun (Open MPI sets OMPI_COMM_WORLD_SIZE in each rank). */
@@ -61,6 +63,8 @@ public final class Mpi implements Communicator {
     public int size() { return size; }
 
     public int localSize() { return localSize; }
+
+    public int localRank() { return localRank; }
 
     public void allReduceSum(FloatBuffer buf) {
         if (size == 1) return;

@@ -65,7 +65,7 @@ public final class GraphSession implements GraphRunner {
             if (spin != null) opts.addConfigEntry("session.intra_op.allow_spinning", spin);
             if (config.device() == Device.CUDA) {
                 try {
-                    opts.addCUDA(0);
+                    opts.addCUDA(config.deviceId());
                 } catch (OrtException | UnsatisfiedLinkError e) {
                     throw new DeviceUnavailableException("CUDA was requested but ONNX Runtime cannot load its CUDA execution provider ("
                             + e.getMessage() + "). Build with `mvn -Pgpu package` (onnxruntime_gpu) and make CUDA 12 and cuDNN 9 "

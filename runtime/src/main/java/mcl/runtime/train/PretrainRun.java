@@ -192,7 +192,7 @@ public final class PretrainRun {
     private TrainLoop.Result train(TrainConfig config, TrainingCheckpoints.Loaded from, BooleanSupplier stop) throws IOException {
         Split split = Split.of(config, comm.size());
         GraphBundle g = graphs.build(config, split);
-        SessionConfig session = new SessionConfig(Device.parse(config.device()), threads(config), null);
+        SessionConfig session = new SessionConfig(Device.parse(config.device()), threads(config), null, comm.localRank());
         try (ImageSource source = Sources.open(config.data());
              Trainer trainer = new Trainer(g, config.larsSettings(), config.clipNorm(), session, comm);
              ShardLoaders loader = ShardLoaders.open(source, config.dataConfig(split.shardBatch()), comm.rank() * config.shards(), config.shards(),

@@ -59,6 +59,8 @@ class StagedSessionTest {
 
         public int localSize() { return 1; }
 
+        public int localRank() { return 0; }
+
         public void allReduceSum(FloatBuffer buf) {
             calls++;
             for (int i = 0; i < buf.capacity(); i++) buf.put(i, 2 * buf.get(i));

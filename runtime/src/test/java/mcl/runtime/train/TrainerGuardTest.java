@@ -46,6 +46,8 @@ class TrainerGuardTest {
 
         public int localSize() { return 1; }
 
+        public int localRank() { return 0; }
+
         public void allReduceSum(double[] values) {
             steps++; // once per step, before the gradients
             first = true;
