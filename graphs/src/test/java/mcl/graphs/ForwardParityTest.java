@@ -21,6 +21,7 @@ import mcl.onnx.OnnxProto.ModelProto;
 import mcl.tensors.HostTensor;
 import mcl.tensors.SafeTensors;
 import mcl.testing.Oracle;
+import mcl.testing.TestWeights;
 import mcl.testing.OrtHarness;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -21,6 +21,7 @@ import mcl.graphs.nets.ResNet;
 import mcl.tensors.HostTensor;
 import mcl.tensors.SafeTensors;
 import mcl.testing.Oracle;
+import mcl.testing.TestWeights;
 import mcl.testing.OrtHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

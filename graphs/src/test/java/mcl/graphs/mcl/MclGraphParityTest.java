@@ -12,7 +12,7 @@ import mcl.graph.GraphManifest;
 import mcl.graph.OnnxExport;
 import mcl.graph.Shapes;
 import mcl.graphs.Preset;
-import mcl.graphs.TestWeights;
+import mcl.testing.TestWeights;
 import mcl.tensors.HostTensor;
 import mcl.tensors.SafeTensors;
 import mcl.testing.Oracle;
@@ -69,7 +69,7 @@ class MclGraphParityTest {
             for (int l = 0; l < levels; l++) {
                 long[] shape = {montages[l], 3, size, size};
                 inputs.put(MclGraphs.images(v, l), HostTensor.of(TestWeights.uniform(rng, (int) Shapes.numel(shape), -2, 2), shape));
-                inputs.put(MclGraphs.tiles(v, l), HostTensor.ofLongs(tileLayout(rng, cfg.tiles(l), batch, l == 0), cfg.tiles(l)));
+                inputs.put(MclGraphs.tiles(v, l), HostTensor.ofLongs(TestWeights.tileLayout(rng, cfg.tiles(l), batch, l == 0), cfg.tiles(l)));
             }
         }
         Map<String, HostTensor> onlineWeights = TestWeights.random(built.online().params(), 3);
@@ -105,27 +105,7 @@ class MclGraphParityTest {
         assertEquals(built.online().params().stream().filter(p -> p.trainable()).count(),
                 ours.keySet().stream().filter(k -> k.startsWith("grad.")).count());
 
-        ObjectNode config = GraphManifest.JSON.createObjectNode();
-        var b = cfg.preset().backbone();
-        config.put("block", b.block() == mcl.graphs.nets.ResNet.Block.BASIC ? "basic" : "bottleneck");
-        var layers = config.putArray("layers");
-        for (int n : b.layers()) layers.add(n);
-        config.put("width", b.width());
-        config.put("fpn_channels", cfg.preset().fpnChannels());
-        config.put("projector_hidden", cfg.preset().projectorHidden());
-        config.put("embedding_dim", cfg.preset().embeddingDim());
-        config.put("levels", levels);
-        config.put("mode", mode);
-        config.put("batch", batch);
-        config.put("size", size);
-        config.put("temperature", cfg.temperature());
-        var w = config.putArray("level_weights");
-        for (double x : cfg.levelWeights()) w.add(x);
-        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        SafeTensors.write(dir.resolve("weights.safetensors"), onlineWeights, Map.of());
-        SafeTensors.write(dir.resolve("target_weights.safetensors"), targetWeights, Map.of());
-        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
-        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        ReferenceCase.write(dir, cfg, onlineWeights, targetWeights, inputs, ours);
         if (System.getenv("MCL_KEEP") != null) {
             Path keep = Path.of(System.getenv("MCL_KEEP"), preset + "_" + mode + "_" + levels + "_" + size);
             Files.createDirectories(keep);
@@ -164,21 +144,5 @@ class MclGraphParityTest {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (String r : relus) out.put(r, all.get(r));
         return out;
-    }
-
-    /** The recipe's layout: a random permutation of the slots, each taken modulo B (level 0: the batch in order). */
-    static long[] tileLayout(SplittableRandom rng, int slots, int batch, boolean identity) {
-        long[] t = new long[slots];
-        for (int i = 0; i < slots; i++) t[i] = i;
-        if (!identity) {
-            for (int i = slots - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                long x = t[i];
-                t[i] = t[j];
-                t[j] = x;
-            }
-        }
-        for (int i = 0; i < slots; i++) t[i] %= batch;
-        return t;
     }
 }

@@ -26,7 +26,7 @@ import mcl.graph.nn.Nn;
 import mcl.graph.ops.Elementwise;
 import mcl.graph.ops.Reduce;
 import mcl.graphs.Preset;
-import mcl.graphs.TestWeights;
+import mcl.testing.TestWeights;
 import mcl.graphs.nets.ResNet;
 import mcl.tensors.HostTensor;
 import mcl.tensors.SafeTensors;

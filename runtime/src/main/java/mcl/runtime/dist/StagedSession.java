@@ -36,6 +36,8 @@ public final class StagedSession implements GraphRunner {
     private final Map<String, Integer> producer = new HashMap<>();
     private final Set<String> inputs;
     private final Set<String> outputs;
+    /** Time spent in this graph's collectives (packing, summing over shards, the all-reduce) since the last {@link #takeCollectiveNanos}. */
+    private long collectiveNanos;
 
     public static boolean needs(byte[] model) {
         try {
@@ -185,6 +187,7 @@ public final class StagedSession implements GraphRunner {
         for (int k = 0; k < first.stages.size(); k++) {
             for (StagedSession s : group) if (s.stages.get(k) != null) s.stages.get(k).runBound();
             if (!first.pointsAfter.containsKey(k)) continue;
+            long t0 = System.nanoTime();
             for (StagedSession s : group) s.collect(k);
             FloatBuffer sum = first.packed.get(k);
             for (int i = 1; i < group.size(); i++) {
@@ -193,7 +196,20 @@ public final class StagedSession implements GraphRunner {
             }
             first.comm.allReduceSum(sum);
             for (int i = 1; i < group.size(); i++) group.get(i).packed.get(k).put(0, sum, 0, sum.capacity());
+            first.collectiveNanos += System.nanoTime() - t0;
         }
+    }
+
+    /** Nanoseconds this graph (and the group it led) spent in collectives since the last call; resets. */
+    public long takeCollectiveNanos() {
+        long t = collectiveNanos;
+        collectiveNanos = 0;
+        return t;
+    }
+
+    /** {@link #takeCollectiveNanos} of a runner, 0 for one without collective points. */
+    public static long takeCollectiveNanos(GraphRunner r) {
+        return r instanceof StagedSession s ? s.takeCollectiveNanos() : 0;
     }
 
     /** The inputs of boundary k's collectives into their slices of its packed buffer. */

@@ -11,6 +11,7 @@ package mcl.runtime.train;
  * @param emaNs     EMA of the target and BN running statistics
  * @param copyNs    copying the batch into the graph's input buffers
  * @param exchangeNs gathering the targets and averaging gradients and losses over processes and shards
+ * @param syncBnNs   synchronized BN's collectives inside the graphs (part of targetNs and onlineNs)
  */
 public record StepResult(double loss, double[] levelLosses, double posCos, double negCos, double gradNorm, boolean skipped,
-                         long copyNs, long targetNs, long onlineNs, long optimNs, long emaNs, long exchangeNs) { }
+                         long copyNs, long targetNs, long onlineNs, long optimNs, long emaNs, long exchangeNs, long syncBnNs) { }

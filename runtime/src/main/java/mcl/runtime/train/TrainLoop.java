@@ -169,6 +169,7 @@ public final class TrainLoop {
         o.put("optim_s", r.optimNs() / 1e9);
         o.put("ema_s", r.emaNs() / 1e9);
         o.put("exchange_s", r.exchangeNs() / 1e9);
+        o.put("sync_bn_s", r.syncBnNs() / 1e9);
         if (r.skipped()) o.put("skipped", true);
         return o;
     }

@@ -171,8 +171,9 @@ public final class Trainer implements AutoCloseable {
         double[] levels = java.util.Arrays.copyOfRange(scalars, 3, scalars.length);
         double norm = GradClip.globalNorm(trainables);
         long exchangeNs = (t3 - t2) + (t5 - t4);
+        long syncNs = StagedSession.takeCollectiveNanos(shards.get(0).online) + StagedSession.takeCollectiveNanos(shards.get(0).target);
         if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
-            return new StepResult(lossValue, levels, pos, neg, norm, true, t1 - t0, t2 - t1, t4 - t3, System.nanoTime() - t5, 0, exchangeNs);
+            return new StepResult(lossValue, levels, pos, neg, norm, true, t1 - t0, t2 - t1, t4 - t3, System.nanoTime() - t5, 0, exchangeNs, syncNs);
         }
         GradClip.clip(trainables, norm, clipNorm);
         optimizer.step(lr);
@@ -190,7 +191,7 @@ public final class Trainer implements AutoCloseable {
         }
         for (Ema.Pair p : targetStatsFromOnline) p.target().put(0, p.online(), 0, p.online().capacity());
         long t7 = System.nanoTime();
-        return new StepResult(lossValue, levels, pos, neg, norm, false, t1 - t0, t2 - t1, t4 - t3, t6 - t5, t7 - t6, exchangeNs);
+        return new StepResult(lossValue, levels, pos, neg, norm, false, t1 - t0, t2 - t1, t4 - t3, t6 - t5, t7 - t6, exchangeNs, syncNs);
     }
 
     /** Every process's rows of the gathered targets to every process. */

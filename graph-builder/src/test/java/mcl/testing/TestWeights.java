@@ -1,4 +1,4 @@
-package mcl.graphs;
+package mcl.testing;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +42,25 @@ public final class TestWeights {
             out.put(n, HostTensor.of(v, p.shape()));
         }
         return out;
+    }
+
+    /**
+     * The recipe's montage layout: a random permutation of the slots, each taken modulo B (level 0:
+     * the batch in order).
+     */
+    public static long[] tileLayout(SplittableRandom rng, int slots, int batch, boolean identity) {
+        long[] t = new long[slots];
+        for (int i = 0; i < slots; i++) t[i] = i;
+        if (!identity) {
+            for (int i = slots - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                long x = t[i];
+                t[i] = t[j];
+                t[j] = x;
+            }
+        }
+        for (int i = 0; i < slots; i++) t[i] %= batch;
+        return t;
     }
 
     public static float[] uniform(SplittableRandom rng, int n, double lo, double hi) {
