@@ -64,7 +64,8 @@ public final class StagedSession implements GraphRunner {
         this.outputs = new LinkedHashSet<>(s.outputs());
         s.values().forEach((n, v) -> shapes.put(n, shapeOf(v)));
         try {
-            for (ModelProto m : s.stages()) stages.add(m == null ? null : GraphSession.open(m.toByteArray(), config));
+            SessionConfig quiet = config.withoutSpinning();
+            for (ModelProto m : s.stages()) stages.add(m == null ? null : GraphSession.open(m.toByteArray(), quiet));
             for (int k = 0; k < stages.size(); k++) {
                 if (stages.get(k) == null) continue;
                 for (String out : stages.get(k).outputNames()) {

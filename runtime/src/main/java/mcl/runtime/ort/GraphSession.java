@@ -62,7 +62,8 @@ public final class GraphSession implements GraphRunner {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (config.profilePrefix() != null) opts.enableProfiling(config.profilePrefix());
             String spin = System.getProperty("mcl.ort.spin"); // measurement switch for BENCHMARKS
-            if (spin != null) opts.addConfigEntry("session.intra_op.allow_spinning", spin);
+            if (!config.spin()) opts.addConfigEntry("session.intra_op.allow_spinning", "0");
+            else if (spin != null) opts.addConfigEntry("session.intra_op.allow_spinning", spin);
             if (config.device() == Device.CUDA) {
                 try {
                     opts.addCUDA(config.deviceId());

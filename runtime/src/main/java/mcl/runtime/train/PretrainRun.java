@@ -197,6 +197,7 @@ public final class PretrainRun {
              Trainer trainer = new Trainer(g, config.larsSettings(), config.clipNorm(), session, comm);
              ShardLoaders loader = ShardLoaders.open(source, config.dataConfig(split.shardBatch()), comm.rank() * config.shards(), config.shards(),
                      split.shards())) {
+            if (trainer.stagesSummary() != null) progress.message(trainer.stagesSummary());
             long start = 0;
             int bad = 0;
             long skipped = 0;

@@ -108,6 +108,14 @@ public final class Trainer implements AutoCloseable {
 
     public Manifest manifest() { return manifest; }
 
+    /** How the graphs run when they have collective points (synchronized BN), for the log; null when they do not. */
+    public String stagesSummary() {
+        ShardGraphs first = shards.get(0);
+        if (!(first.online instanceof StagedSession on) || !(first.target instanceof StagedSession tg)) return null;
+        return "synchronized BN: online_train runs as " + on.stageCount() + " stages with " + on.boundaries() + " all-reduces of BN sums, target_forward as "
+                + tg.stageCount() + " stages with " + tg.boundaries() + " (per view)";
+    }
+
     public Weights online() { return online; }
 
     public Weights target() { return target; }
