@@ -26,9 +26,9 @@ final class BenchCommand implements Command, Main.TakesArguments {
 
     public String name() { return "bench"; }
 
-    public String usage() { return "grad|step|data [flags]"; }
+    public String usage() { return "grad|step|data|mpi [flags]"; }
 
-    public String summary() { return "benchmarks next to PyTorch: `bench grad` (forward+backward), `bench step` (the whole MCL step), `bench data` (data pipeline)"; }
+    public String summary() { return "benchmarks next to PyTorch: `bench grad` (forward+backward), `bench step` (the whole MCL step), `bench data` (data pipeline), `bench mpi` (collectives between mpirun ranks, and a model of r50 at scale)"; }
 
     public Options options() {
         return new Options()
@@ -51,7 +51,8 @@ final class BenchCommand implements Command, Main.TakesArguments {
         List<String> args = cl.getArgList();
         if (args.size() == 1 && args.get(0).equals("data")) return BenchData.run(cl, out);
         if (args.size() == 1 && args.get(0).equals("step")) return BenchStep.run(cl, out);
-        if (args.size() != 1 || !args.get(0).equals("grad")) throw new UsageException("usage: mcl bench grad|step|data [flags]; benchmarks: grad, step, data");
+        if (args.size() == 1 && args.get(0).equals("mpi")) return BenchMpi.run(cl, out);
+        if (args.size() != 1 || !args.get(0).equals("grad")) throw new UsageException("usage: mcl bench grad|step|data|mpi [flags]; benchmarks: grad, step, data, mpi");
         String model = cl.getOptionValue("model", "r18");
         if (!model.equals("r18") && !model.equals("r50")) throw new UsageException("--model must be r18 or r50, got '" + model + "'");
         int batch = positive(cl, "batch", 32);
@@ -117,7 +118,7 @@ final class BenchCommand implements Command, Main.TakesArguments {
         return new ObjectMapper().readTree(last);
     }
 
-    private static int positive(CommandLine cl, String flag, int dflt) {
+    static int positive(CommandLine cl, String flag, int dflt) {
         int v = Main.intFlag(cl, flag, dflt);
         if (v <= 0) throw new UsageException("--" + flag + " must be positive, got " + v);
         return v;
