@@ -66,11 +66,30 @@ public final class StagedSession implements GraphRunner {
         try {
             SessionConfig quiet = config.withoutSpinning();
             for (ModelProto m : s.stages()) stages.add(m == null ? null : GraphSession.open(m.toByteArray(), quiet));
+            Map<String, Integer> lastUse = lastUses(s);
+            // Values between stages share buffers when their lifetimes do not overlap (a buffer whose
+            // value was last read in stage r is free for a value written in a stage after r), as
+            // ORT plans memory within one run; graph outputs get their own (the caller rebinds them).
+            Map<String, List<Buffer>> free = new HashMap<>();
+            java.util.PriorityQueue<Object[]> busy = new java.util.PriorityQueue<>(java.util.Comparator.comparingInt(o -> (Integer) o[0]));
             for (int k = 0; k < stages.size(); k++) {
                 if (stages.get(k) == null) continue;
+                while (!busy.isEmpty() && (Integer) busy.peek()[0] < k) {
+                    Object[] e = busy.poll();
+                    free.computeIfAbsent((String) e[1], x -> new ArrayList<>()).add((Buffer) e[2]);
+                }
                 for (String out : stages.get(k).outputNames()) {
                     producer.put(out, k);
-                    Buffer b = allocate(s.values().get(out));
+                    ValueInfoProto v = s.values().get(out);
+                    Buffer b;
+                    if (outputs.contains(out)) {
+                        b = allocate(v);
+                    } else {
+                        String key = v.getType().getTensorType().getElemType() + ":" + numel(shapeOf(v));
+                        List<Buffer> pool = free.get(key);
+                        b = pool == null || pool.isEmpty() ? allocate(v) : pool.remove(pool.size() - 1);
+                        busy.add(new Object[] {lastUse.getOrDefault(out, k), key, b});
+                    }
                     buffers.put(out, b);
                     bindAt(k, out, b, false);
                 }
@@ -104,8 +123,33 @@ public final class StagedSession implements GraphRunner {
         }
     }
 
+    /** Per value computed in a stage, the last stage that reads it (a collective reads its input right after the producing stage). */
+    private Map<String, Integer> lastUses(Stages.Staged s) {
+        Map<String, Integer> last = new HashMap<>();
+        for (int k = 0; k < s.stages().size(); k++) {
+            ModelProto m = s.stages().get(k);
+            if (m == null) continue;
+            for (ValueInfoProto in : m.getGraph().getInputList()) last.merge(in.getName(), k, Math::max);
+        }
+        for (Stages.Point p : s.points()) last.merge(p.input(), p.after(), Math::max);
+        return last;
+    }
+
     /** Stages of this graph, including empty ones (for reports). */
     public int stageCount() { return stages.size(); }
+
+    /** Bytes of the buffers that hold values between stages (this graph's own; caller-bound outputs not counted). */
+    public long bufferBytes() {
+        java.util.Set<Buffer> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (var e : buffers.entrySet()) {
+            Integer k = producer.get(e.getKey());
+            if (k != null && k >= 0 && !outputs.contains(e.getKey())) distinct.add(e.getValue());
+        }
+        long b = 0;
+        for (Buffer x : distinct) b += (long) x.capacity() * (x instanceof FloatBuffer ? 4 : x instanceof LongBuffer ? 8 : 1);
+        for (FloatBuffer p : packed.values()) b += 4L * p.capacity();
+        return b;
+    }
 
     /** Collective boundaries, each one all-reduce per run. */
     public int boundaries() { return pointsAfter.size(); }

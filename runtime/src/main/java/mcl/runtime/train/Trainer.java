@@ -113,7 +113,8 @@ public final class Trainer implements AutoCloseable {
         ShardGraphs first = shards.get(0);
         if (!(first.online instanceof StagedSession on) || !(first.target instanceof StagedSession tg)) return null;
         return "synchronized BN: online_train runs as " + on.stageCount() + " stages with " + on.boundaries() + " all-reduces of BN sums, target_forward as "
-                + tg.stageCount() + " stages with " + tg.boundaries() + " (per view)";
+                + tg.stageCount() + " stages with " + tg.boundaries() + " (per view); values kept between stages: "
+                + (on.bufferBytes() + tg.bufferBytes()) / (1 << 20) + " MiB per shard";
     }
 
     public Weights online() { return online; }
