@@ -283,11 +283,7 @@ public final class StagedSession implements GraphRunner {
         return s;
     }
 
-    private static int numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
-        return Math.toIntExact(n);
-    }
+    private static int numel(long[] shape) { return Math.toIntExact(mcl.graph.Shapes.numel(shape)); }
 
     @Override
     public void close() {

@@ -141,11 +141,7 @@ final class ShardGraphs implements AutoCloseable {
         }
     }
 
-    static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
-        return n;
-    }
+    static long numel(long[] shape) { return mcl.graph.Shapes.numel(shape); }
 
     @Override
     public void close() {
