@@ -6,8 +6,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * SIGINT/SIGTERM ask long work to stop after its current step, and the JVM waits (up to two
- * minutes) while it saves what it has. Use in try-with-resources around the work; {@link #stopped}
- * is the flag the work polls.
+ * minutes) while it saves what it has. SIGUSR1 asks the same without shutting down: mpirun
+ * forwards it to every rank at once (`kill -USR1 <mpirun pid>`), where it delivers SIGTERM only
+ * after its kill timeout and SIGKILL one timeout later. Use in try-with-resources around the work;
+ * {@link #stopped} is the flag the work polls.
  */
 final class StopOnSignal implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -23,6 +25,11 @@ final class StopOnSignal implements AutoCloseable {
 
     StopOnSignal() {
         Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("USR1"), sig -> stop.set(true));
+        } catch (IllegalArgumentException e) {
+            // no SIGUSR1 on this platform: Ctrl-C and SIGTERM still stop
+        }
     }
 
     boolean stopped() { return stop.get(); }

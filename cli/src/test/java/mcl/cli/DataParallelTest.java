@@ -172,6 +172,54 @@ class DataParallelTest {
         }
     }
 
+    /** SIGUSR1 to mpirun reaches every rank at once: they agree on a step, rank 0 saves it, all exit 0; the run resumes. */
+    @Test
+    void sigusr1ToMpirunStopsWithACheckpointThatResumes() throws Exception {
+        Path run = tmp.resolve("usr1");
+        Process p = startLong(run, List.of());
+        new ProcessBuilder("kill", "-USR1", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "mpirun did not end after SIGUSR1");
+        String log = Files.readString(tmp.resolve("usr1.log"));
+        assertEquals(0, p.exitValue(), log);
+        long step = mcl.checkpoints.TrainingCheckpoints.loadNewestGood(run).state().step();
+        assertTrue(step >= 3 && step < 400 && log.contains("stopped at step " + step), "saved step " + step + ":\n" + log);
+        Finished r = run(mpirun(np(2, mcl("pretrain", "--resume", run.toString(), "--steps", Long.toString(step + 2)))), 300);
+        assertEquals(0, r.code(), r.output());
+        assertEquals(step + 2, mcl.checkpoints.TrainingCheckpoints.loadNewestGood(run).state().step());
+    }
+
+    /**
+     * SIGTERM (and Ctrl-C) to mpirun: Open MPI passes SIGTERM on to the ranks after its kill timeout
+     * and SIGKILLs them one timeout later; within that time the ranks agree on a step and rank 0 saves.
+     */
+    @Test
+    void sigtermToMpirunSavesACheckpoint() throws Exception {
+        Path run = tmp.resolve("term");
+        Process p = startLong(run, List.of("--mca", "odls_base_sigkill_timeout", "3"));
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "mpirun did not end after SIGTERM");
+        String log = Files.readString(tmp.resolve("term.log"));
+        // rank 0's last lines may be lost when mpirun's SIGKILL follows; the checkpoint is complete
+        var saved = mcl.checkpoints.TrainingCheckpoints.loadNewestGood(run);
+        assertTrue(saved.rejected().isEmpty(), saved.rejected() + "\n" + log);
+        long step = saved.state().step();
+        assertTrue(step >= 3 && step < 400, "saved step " + step + ":\n" + log);
+    }
+
+    /** A 400-step tiny run under mpirun that has finished 3 steps (its log: RUN.log beside RUN). */
+    private Process startLong(Path run, List<String> mpirunOptions) throws Exception {
+        List<String> ctx = new ArrayList<>(mpirunOptions);
+        ctx.addAll(np(2, mcl("pretrain", "--out", run.toString(), "--steps", "400", "--warmup-steps", "0", "--batch", "8", "--eval-every", "0",
+                "--threads", "1", "--workers", "1", "--checkpoint-every", "1000")));
+        Path log = tmp.resolve(run.getFileName() + ".log");
+        Process p = mpirun(ctx).redirectOutput(log.toFile()).start();
+        Path metrics = run.resolve(MetricsLog.FILE);
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (p.isAlive() && System.nanoTime() < deadline && (!Files.exists(metrics) || MetricsLog.read(metrics).size() < 3)) Thread.sleep(20);
+        assertTrue(p.isAlive(), "the run ended before it could be stopped:\n" + Files.readString(log));
+        return p;
+    }
+
     @Test
     void aRankThatFailsEndsTheJobNamingItself() throws Exception {
         Path out = tmp.resolve("run");
