@@ -234,6 +234,21 @@ class DataParallelTest {
         assertTrue(f.seconds() < 60, "took " + f.seconds() + " s");
     }
 
+    @Test
+    void aRankOutOfMemoryEndsTheJobNamingItselfAndTheCause() throws Exception {
+        Path out = tmp.resolve("oom");
+        String[] args = {"pretrain", "--out", out.toString(), "--steps", "20", "--batch", "8", "--eval-every", "0"};
+        List<String> ctx = new ArrayList<>(np(1, mcl(args)));
+        ctx.add(":");
+        List<String> small = new ArrayList<>(mcl(args));
+        small.add(1, "-XX:MaxDirectMemorySize=4m"); // rank 1 cannot hold the trainer's buffers
+        ctx.addAll(np(1, small));
+        Finished f = run(mpirun(ctx), 120);
+        assertNotEquals(0, f.code(), f.output());
+        assertTrue(f.output().contains("rank 1 of 2 failed") && f.output().contains("direct buffer memory"), f.output());
+        assertTrue(f.seconds() < 60, "took " + f.seconds() + " s");
+    }
+
     private static int rankOf(ProcessHandle h) {
         try {
             String env = Files.readString(Path.of("/proc", Long.toString(h.pid()), "environ"), StandardCharsets.ISO_8859_1);
