@@ -141,6 +141,8 @@ final class PretrainCommand implements Command {
                     comm.allReduceSum(new double[1]); // the others read config.json once rank 0 has rewritten it
                 }
                 config = PretrainRun.readConfig(dir.resolve(PretrainRun.CONFIG));
+                Split split = Split.of(config, comm.size());
+                if (split.shards() > 1) out.println("data parallel: " + split);
                 result = run.resume(stop::stopped);
             } else {
                 Path dir = Path.of(cl.getOptionValue("out",

@@ -116,6 +116,10 @@ public final class PretrainRun {
             throw new IllegalArgumentException("--steps " + steps + ": the run has already taken " + done + " steps; give more than " + done
                     + " to extend it (or leave --steps out to continue it as planned)");
         }
+        if (steps < old.warmupSteps()) {
+            throw new IllegalArgumentException("--steps " + steps + ": shorter than the run's warm-up of " + old.warmupSteps()
+                    + " steps (config.json \"warmup_steps\"); give at least " + old.warmupSteps());
+        }
         var tree = old.toJson();
         tree.put("steps", steps);
         TrainConfig now = TrainConfig.merge(old, tree, "--steps");
