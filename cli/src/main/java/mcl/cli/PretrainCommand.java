@@ -163,7 +163,7 @@ final class PretrainCommand implements Command {
         Path dir = run.dir();
         Path curves = dir.resolve("curves.png");
         CurvesPlot.write(MetricsLog.read(dir.resolve(MetricsLog.FILE)), "mcl pretrain " + dir.getFileName() + " (" + config.preset() + ")", curves,
-                config.chanceLoss(1));
+                config.chanceLoss());
         if (result.outcome() == TrainLoop.Outcome.COMPLETED && result.checkpoint() != null) {
             Path exported = dir.resolve("backbone.safetensors");
             var ck = CheckpointReader.open(result.checkpoint());

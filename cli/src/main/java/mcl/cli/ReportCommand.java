@@ -34,7 +34,7 @@ final class ReportCommand implements Command, Main.TakesArguments {
         var records = MetricsLog.read(metrics);
         if (records.isEmpty()) throw new UsageException(metrics + " holds no steps yet");
         Path config = dir.resolve(PretrainRun.CONFIG);
-        double chance = Files.isRegularFile(config) ? PretrainRun.readConfig(config).chanceLoss(1) : Double.NaN;
+        double chance = Files.isRegularFile(config) ? PretrainRun.readConfig(config).chanceLoss() : Double.NaN;
         CurvesPlot.write(records, "mcl run " + dir.toAbsolutePath().getFileName() + ": " + records.size() + (records.size() == 1 ? " step" : " steps"), png, chance);
         out.println("wrote " + png + " (" + records.size() + " steps)");
         return 0;

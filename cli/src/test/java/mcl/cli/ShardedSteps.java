@@ -54,7 +54,7 @@ public final class ShardedSteps {
              Trainer t = new Trainer(TrainingGraphs.forConfig(config, split), config.larsSettings(), config.clipNorm(), SessionConfig.cpu(1), comm);
              ShardLoaders loader = ShardLoaders.open(source, config.dataConfig(split.shardBatch()), comm.rank() * shards, shards, split.shards())) {
             t.initialise(config.seed());
-            var lr = config.lrSchedule(1);
+            var lr = config.lrSchedule();
             var ema = config.emaSchedule();
             StringBuilder losses = new StringBuilder();
             for (int s = 0; s < steps; s++) {

@@ -125,7 +125,7 @@ public final class PretrainRun {
         TrainConfig now = TrainConfig.merge(old, tree, "--steps");
         writeConfig(now);
         return String.format("extending %s from %d to %d steps (%d taken): the schedules are re-planned over %d steps; lr at step %d: %.4g -> %.4g,"
-                        + " EMA momentum %.6f -> %.6f", dir, old.steps(), steps, done, steps, done, old.lrSchedule(1).at(done), now.lrSchedule(1).at(done),
+                        + " EMA momentum %.6f -> %.6f", dir, old.steps(), steps, done, steps, done, old.lrSchedule().at(done), now.lrSchedule().at(done),
                 old.emaSchedule().at(done), now.emaSchedule().at(done));
     }
 
@@ -215,7 +215,7 @@ public final class PretrainRun {
             }
             mcl.checkpoints.CheckpointStore writer = writer() ? new CheckpointWriter(dir, config.keepCheckpoints(), afterFile) : NO_CHECKPOINTS;
             try (MetricsLog metrics = writer() ? new MetricsLog(dir.resolve(MetricsLog.FILE), start) : MetricsLog.none()) {
-                return new TrainLoop(config, trainer, loader, writer, metrics, progress, agreed(stop), 1, writer() ? probe(config) : null)
+                return new TrainLoop(config, trainer, loader, writer, metrics, progress, agreed(stop), writer() ? probe(config) : null)
                         .run(start, bad, skipped);
             }
         }

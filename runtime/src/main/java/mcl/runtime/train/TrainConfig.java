@@ -137,7 +137,7 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
      * sum to 1, and the two views' directions add up: 4 T ln(B) (11.09 for tiny's B = 16, T = 1).
      * Each unweighted per-level loss has the same chance level.
      */
-    public double chanceLoss(int replicas) { return 4 * temperature * Math.log((double) batch * replicas); }
+    public double chanceLoss() { return 4 * temperature * Math.log(batch); }
 
     /** The data pipeline's settings (montage counts follow the recipe's default rule). */
     public DataConfig dataConfig() { return dataConfig(batch); }
@@ -150,8 +150,8 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
     public Lars.Settings larsSettings() { return new Lars.Settings(momentum, eta, weightDecay); }
 
     /** lr = base_lr * global batch / 256, warmed up linearly, then cosine to the floor. */
-    public Schedule lrSchedule(int replicas) {
-        return Schedule.warmupCosine(Schedule.scaledLr(baseLr, batch * replicas), lrFloor, warmupSteps, warmupRatio, steps);
+    public Schedule lrSchedule() {
+        return Schedule.warmupCosine(Schedule.scaledLr(baseLr, batch), lrFloor, warmupSteps, warmupRatio, steps);
     }
 
     public Schedule emaSchedule() { return Schedule.emaMomentum(emaBase, steps); }

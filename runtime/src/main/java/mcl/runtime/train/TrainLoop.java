@@ -31,7 +31,6 @@ public final class TrainLoop {
     private final MetricsLog metrics;
     private final Progress progress;
     private final BooleanSupplier stopRequested;
-    private final int replicas;
     private final Probe probe;
     private long savedStep = -1;
     private Path savedAt;
@@ -43,13 +42,13 @@ public final class TrainLoop {
     }
 
     public TrainLoop(TrainConfig config, Trainer trainer, ShardLoaders loader, CheckpointStore store, MetricsLog metrics,
-                     Progress progress, BooleanSupplier stopRequested, int replicas) {
-        this(config, trainer, loader, store, metrics, progress, stopRequested, replicas, null);
+                     Progress progress, BooleanSupplier stopRequested) {
+        this(config, trainer, loader, store, metrics, progress, stopRequested, null);
     }
 
     /** @param probe scored every {@code eval_every} steps and logged as {@code probe_knn_top1}; null for none */
     public TrainLoop(TrainConfig config, Trainer trainer, ShardLoaders loader, CheckpointStore store, MetricsLog metrics,
-                     Progress progress, BooleanSupplier stopRequested, int replicas, Probe probe) {
+                     Progress progress, BooleanSupplier stopRequested, Probe probe) {
         this.config = config;
         this.trainer = trainer;
         this.loader = loader;
@@ -57,13 +56,12 @@ public final class TrainLoop {
         this.metrics = metrics;
         this.progress = progress;
         this.stopRequested = stopRequested;
-        this.replicas = replicas;
         this.probe = probe;
     }
 
     /** Trains from {@code start}'s step to {@code steps}; {@code start} carries the guard counters of a resume. */
     public Result run(long startStep, int consecutiveBad, long skipped) throws IOException {
-        Schedule lr = config.lrSchedule(replicas);
+        Schedule lr = config.lrSchedule();
         Schedule ema = config.emaSchedule();
         if (loader.position() != startStep) loader.seek(startStep);
         progress.start(startStep, config.steps());
@@ -108,7 +106,7 @@ public final class TrainLoop {
                 step++;
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 double perStep = elapsed / (step - startStep);
-                progress.update(step - 1, epoch, r.loss(), config.batch() * replicas / perStep, perStep * (config.steps() - step));
+                progress.update(step - 1, epoch, r.loss(), config.batch() / perStep, perStep * (config.steps() - step));
                 if (bad >= config.maxBadSteps()) {
                     Path last = store.latest();
                     return new Result(Outcome.DIVERGED, step, last, bad + " non-finite steps in a row, the last at step " + step
@@ -160,7 +158,7 @@ public final class TrainLoop {
         o.put("lr", lr);
         o.put("ema_momentum", m);
         o.put("grad_norm", r.gradNorm());
-        o.put("images_per_s", config.batch() * replicas / (stepNs / 1e9));
+        o.put("images_per_s", config.batch() / (stepNs / 1e9));
         o.put("data_wait_s", waitNs / 1e9);
         o.put("step_s", stepNs / 1e9);
         o.put("copy_s", r.copyNs() / 1e9);

@@ -127,7 +127,7 @@ class TrainerGuardTest {
              var src = Sources.open("synthetic:16:1"); var loader = new ShardLoaders(List.of(new BatchLoader(src, c.dataConfig())));
              var metrics = new MetricsLog(tmp.resolve("metrics.jsonl"), 0)) {
             t.initialise(1);
-            TrainLoop loop = new TrainLoop(c, t, loader, store, metrics, new PlainLines(new PrintStream(log, true), 1), () -> false, 1);
+            TrainLoop loop = new TrainLoop(c, t, loader, store, metrics, new PlainLines(new PrintStream(log, true), 1), () -> false);
             TrainLoop.Result r = loop.run(0, 0, 0);
             assertEquals(TrainLoop.Outcome.DIVERGED, r.outcome(), log.toString());
             assertEquals(6, r.step());
