@@ -130,7 +130,7 @@ class NewUserTest {
         out.reset();
         assertEquals(0, main.run("--version"));
         assertTrue(out.toString().matches("mcl \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\R"), out.toString());
-        for (String[] cmd : new String[][] {{"validate", "PATH"}, {"report", "RUN_DIR"}, {"bench", "grad|step|data"}}) {
+        for (String[] cmd : new String[][] {{"validate", "PATH"}, {"report", "RUN_DIR"}, {"bench", "grad|step|data|mpi"}}) {
             out.reset();
             assertEquals(0, main.run("help", cmd[0]));
             assertTrue(out.toString().startsWith("usage: mcl " + cmd[0] + " " + cmd[1] + " [flags]"), out.toString());
