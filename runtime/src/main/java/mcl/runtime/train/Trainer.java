@@ -24,13 +24,15 @@ import mcl.tensors.HostTensor;
  * exchange, global-norm clipping, LARS, EMA of the target and BN running statistics.
  *
  * <p>Data parallel, as the authors' released code runs it: the global batch is split into
- * shards (the graphs' {@code shards}), held by the job's processes ({@link Communicator}) and,
- * within a process, run one after another ({@code mcl pretrain --shards N}, which reproduces an
- * N-process run in one). Each shard's montages come from its own images; the level-0 targets of
- * all shards are gathered, so every tile is scored against the whole global batch with its
- * global label; the gradients and the reported losses are averaged over shards. BN statistics
- * are per shard, and the running buffers follow shard 0 of each process (rank 0's are the
- * checkpoint's, like DDP's broadcast buffers).
+ * shards (the graphs' {@code shards}), held by the job's processes ({@link Communicator}), each
+ * process running its shards' graph instances together ({@code mcl pretrain --shards N} in one
+ * process computes what N processes compute). Each shard's montages come from its own images;
+ * the level-0 targets of all shards are gathered, so every tile is scored against the whole
+ * global batch with its global label; the gradients and the reported losses are averaged over
+ * shards. With synchronized BN the graphs' collective points sum the BN statistics over all
+ * shards ({@link StagedSession#runTogether}); otherwise they are per shard and the running
+ * buffers follow shard 0 of each process (rank 0's are the checkpoint's, like DDP's broadcast
+ * buffers).
  *
  * <p>Every graph input and output is bound once to a direct buffer: the weights ORT reads are the
  * buffers the optimiser updates, and the gradients it writes are the buffers the optimiser reads,
