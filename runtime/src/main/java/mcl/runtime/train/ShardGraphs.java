@@ -36,6 +36,8 @@ final class ShardGraphs implements AutoCloseable {
     /** Per view, target_forward's batch statistics (kept apart so a skipped step can drop them). */
     final List<Map<String, FloatBuffer>> targetStats = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
     final Map<String, FloatBuffer> onlineOut = new LinkedHashMap<>();
+    /** online_train's weight gradients, all of them, one after another in name order. */
+    final FloatBuffer gradients;
     private final int levels;
 
     ShardGraphs(GraphBundle graphs, SessionConfig session, Communicator comm, Weights onlineWeights, Weights targetWeights,
@@ -72,7 +74,23 @@ final class ShardGraphs implements AutoCloseable {
         }
         bindWeights(online, onlineWeights, "online_train.onnx");
         bindWeights(target, targetWeights, "target_forward.onnx");
+        // Every gradient is a slice of one buffer, laid out in name order (the same on every rank),
+        // so a step sums the shards' gradients in one pass and all-reduces them as one buffer,
+        // which the communicator cuts into buckets.
+        List<String> grads = online.outputNames().stream().filter(n -> n.startsWith("grad.")).sorted().toList();
+        long total = 0;
+        for (String g : grads) total += numel(online.shape(g));
+        gradients = DirectBuffers.floats(total);
+        int off = 0;
+        for (String g : grads) {
+            int n = Math.toIntExact(numel(online.shape(g)));
+            FloatBuffer b = gradients.slice(off, n);
+            off += n;
+            online.bindOutput(g, b);
+            onlineOut.put(g, b);
+        }
         for (String out : online.outputNames()) {
+            if (out.startsWith("grad.")) continue;
             FloatBuffer b = DirectBuffers.floats(numel(online.shape(out)));
             online.bindOutput(out, b);
             onlineOut.put(out, b);

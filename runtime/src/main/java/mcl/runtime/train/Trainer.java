@@ -225,13 +225,10 @@ public final class Trainer implements AutoCloseable {
             scalars[2] += sh.onlineOut.get("stats.neg_cos").get(0);
             for (int l = 0; l < scalars.length - 3; l++) scalars[3 + l] += sh.onlineOut.get("loss.level" + l).get(0);
         }
+        FloatBuffer sum = shards.get(0).gradients;
         for (int s = 1; s < shards.size(); s++) {
-            Map<String, FloatBuffer> out = shards.get(s).onlineOut;
-            for (Trainable t : trainables) {
-                FloatBuffer g = t.grad();
-                FloatBuffer o = out.get("grad." + t.name());
-                for (int k = 0, n = g.capacity(); k < n; k++) g.put(k, g.get(k) + o.get(k));
-            }
+            FloatBuffer o = shards.get(s).gradients;
+            for (int k = 0, n = sum.capacity(); k < n; k++) sum.put(k, sum.get(k) + o.get(k));
         }
     }
 
@@ -240,13 +237,11 @@ public final class Trainer implements AutoCloseable {
         comm.allReduceSum(scalars);
         int total = shards.size() * comm.size();
         for (int i = 0; i < scalars.length; i++) scalars[i] /= total;
-        for (Trainable t : trainables) {
-            FloatBuffer g = t.grad();
-            comm.allReduceSum(g);
-            if (total == 1) continue;
-            float inv = 1f / total;
-            for (int k = 0, n = g.capacity(); k < n; k++) g.put(k, g.get(k) * inv);
-        }
+        FloatBuffer g = shards.get(0).gradients;
+        comm.allReduceSum(g); // every gradient in one buffer, cut into 16 MiB buckets by the communicator
+        if (total == 1) return;
+        float inv = 1f / total;
+        for (int k = 0, n = g.capacity(); k < n; k++) g.put(k, g.get(k) * inv);
     }
 
     private FloatBuffer output(String name) {
