@@ -40,6 +40,8 @@ final class ProbeCommand implements Command {
                 .addOption(Main.flag("seed", "S", "seed of the random initialisation (default 0)"))
                 .addOption(Main.flag("threads", "N", "ONNX Runtime threads (default: all cores)"))
                 .addOption(Main.flag("fashion-mnist", "DIR", "the Fashion-MNIST files (default " + FashionMnist.DEBIAN_DIR + ", Debian dataset-fashion-mnist)"))
+                .addOption(Main.flag("validation", null, "score on validation garments (the last --test of the training split) "
+                        + "instead of the test split: compare settings on these, never on the test split"))
                 .addOption(Main.flag("json", null, "print one JSON object"));
     }
 
@@ -62,8 +64,13 @@ final class ProbeCommand implements Command {
             throw new UsageException("Fashion-MNIST not found in " + dir + "; install Debian's dataset-fashion-mnist or pass --fashion-mnist DIR");
         }
         Garments train = new Garments(FashionMnist.load(dir, Split.TRAIN), preset.imageSize());
-        Garments test = new Garments(FashionMnist.load(dir, Split.TEST), preset.imageSize());
+        boolean validation = cl.hasOption("validation");
         nTrain = Math.min(nTrain, train.size());
+        if (validation && nTrain + nTest > train.size()) {
+            throw new UsageException("--validation takes the last --test garments of the training split: --train " + nTrain + " + --test " + nTest
+                    + " exceeds its " + train.size());
+        }
+        Garments test = validation ? train.last(nTest) : new Garments(FashionMnist.load(dir, Split.TEST), preset.imageSize());
         nTest = Math.min(nTest, test.size());
         long t0 = System.nanoTime();
         Map<String, float[]> w = FrozenFeatures.weights(init, preset, preset.imageSize(), Main.intFlag(cl, "seed", 0));
@@ -76,11 +83,12 @@ final class ProbeCommand implements Command {
         if (cl.hasOption("json")) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("task", task).put("top1", top1).put("init", init).put("preset", preset.name()).put("features", "C5 average-pooled, eval-mode BN")
-                    .put("train", nTrain).put("test", nTest).put("seconds", secs);
+                    .put("train", nTrain).put("test", nTest)
+                    .put("scored_on", validation ? "validation" : "test").put("seconds", secs);
             out.println(o);
         } else {
-            out.printf("%s top-1 %.2f%% (%s, %s preset, C5 average-pooled features; %d training and %d test garments; %.0f s)%n",
-                    task, 100 * top1, init, preset.name(), nTrain, nTest, secs);
+            out.printf("%s top-1 %.2f%% (%s, %s preset, C5 average-pooled features; %d training and %d %s garments; %.0f s)%n",
+                    task, 100 * top1, init, preset.name(), nTrain, nTest, validation ? "validation" : "test", secs);
         }
         return 0;
     }

@@ -194,6 +194,13 @@ class NewUserTest {
         out.reset();
         assertEquals(0, main.run("probe", "--task", "linear", "--train", "300", "--test", "100"), err.toString());
         assertTrue(out.toString().startsWith("linear top-1 "), out.toString());
+        out.reset();
+        assertEquals(0, main.run("probe", "--train", "300", "--test", "100", "--validation", "--json"), err.toString());
+        var v = new ObjectMapper().readTree(out.toString());
+        assertEquals("validation", v.get("scored_on").asText());
+        assertTrue(v.get("top1").asDouble() > 0.3, v.toString());
+        assertEquals(2, main.run("probe", "--train", "59950", "--test", "100", "--validation"));
+        assertTrue(err.toString().contains("exceeds its 60000"), err.toString());
         assertEquals(2, main.run("probe", "--task", "seg"));
         assertTrue(err.toString().contains("valid tasks are knn and linear"), err.toString());
     }

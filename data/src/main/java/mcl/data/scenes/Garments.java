@@ -13,21 +13,38 @@ import mcl.data.montage.MontageBatch;
 public final class Garments {
     private final FashionMnist set;
     private final int side;
+    private final int first;
     private final RgbImage rgb = new RgbImage();
     private final FloatImage resized = new FloatImage();
     private final ResizedCrop.Scratch scratch = new ResizedCrop.Scratch();
 
     public Garments(FashionMnist set, int side) {
-        this.set = set;
-        this.side = side;
+        this(set, side, 0);
     }
 
-    public int label(int index) { return set.label(index); }
+    private Garments(FashionMnist set, int side, int first) {
+        this.set = set;
+        this.side = side;
+        this.first = first;
+    }
 
-    public int size() { return set.size(); }
+    /**
+     * The last {@code count} garments of the same file, as a held-out validation set: probe settings
+     * and pre-training recipes are chosen on these (training garments from the front of the file,
+     * never overlapping), never on the test split.
+     */
+    public Garments last(int count) {
+        if (count < 1 || count > size()) throw new IllegalArgumentException("cannot take the last " + count + " of " + size() + " garments");
+        return new Garments(set, side, first + size() - count);
+    }
+
+    public int label(int index) { return set.label(first + index); }
+
+    public int size() { return set.size() - first; }
 
     /** Writes garment {@code index} as normalised [3, side, side] floats at {@code offset} of {@code out}. */
     public void write(int index, float[] out, int offset) {
+        index += first;
         rgb.resize(set.cols(), set.rows());
         for (int y = 0; y < set.rows(); y++) {
             for (int x = 0; x < set.cols(); x++) {

@@ -188,6 +188,20 @@ class FashionScenesTest {
         }
     }
 
+    @Test
+    void validationGarmentsAreTheLastOfTheFileAndNeverTheFirst(@TempDir Path dir) {
+        Garments all = new Garments(FashionMnistFiles.write(dir, Split.TRAIN, 10), 32);
+        Garments val = all.last(3);
+        assertEquals(3, val.size());
+        for (int i = 0; i < 3; i++) assertEquals(7 + i, val.label(i), "garment g has label g: the last three are 7, 8, 9");
+        float[] a = new float[3 * 32 * 32];
+        float[] b = new float[a.length];
+        val.write(1, a, 0);
+        all.write(8, b, 0);
+        assertArrayEquals(b, a, 0f);
+        assertThrows(IllegalArgumentException.class, () -> all.last(11));
+    }
+
     /** Writes tiny uncompressed IDX files: garment g is a filled square with label g. */
     static final class FashionMnistFiles {
         static FashionMnist write(Path dir, Split split, int n) {

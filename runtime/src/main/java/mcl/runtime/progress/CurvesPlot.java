@@ -52,7 +52,7 @@ public final class CurvesPlot {
                     new Line("loss_levels[2]", "level 2 (1/4 size)"), new Line("loss_levels[3]", "level 3 (1/8 size)")),
             new Panel("cosine of embeddings to targets", "cosine", true, false,
                     new Line("pos_cos", "own target (positive)"), new Line("neg_cos", "other images (negatives)")),
-            new Panel("k-NN top-1 of frozen features (Fashion-MNIST garments)", "top-1", false, false, new Line("probe_knn_top1", "k-NN top-1")),
+            new Panel("k-NN top-1 of frozen features (Fashion-MNIST validation garments)", "top-1", false, false, new Line("probe_knn_top1", "k-NN top-1")),
             new Panel("learning rate", "lr", false, false, new Line("lr", "lr")),
             new Panel("gradient norm (before clipping)", "norm", true, false, new Line("grad_norm", "gradient norm")),
             new Panel("throughput", "images / s", true, false, new Line("images_per_s", "images / s")),
