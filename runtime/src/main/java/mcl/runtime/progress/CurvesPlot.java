@@ -154,11 +154,14 @@ public final class CurvesPlot {
         return chart;
     }
 
-    /** The values of {@code key} ("name" or "name[i]") over the steps, skipping missing and non-finite ones. */
-    private static XYSeries series(List<JsonNode> m, String key, String name) {
+    /** The values of {@code key} ("name" or "name[i]") over the steps, skipping missing and non-finite ones; "name_init" at step 0. */
+    static XYSeries series(List<JsonNode> m, String key, String name) {
         XYSeries s = new XYSeries(name, false, true);
         int bracket = key.indexOf('[');
         for (JsonNode rec : m) {
+            // "<key>_init": the value before the first step (the probe of the initial weights), drawn at step 0.
+            JsonNode init = bracket < 0 ? rec.get(key + "_init") : null;
+            if (init != null && init.isNumber() && Double.isFinite(init.asDouble())) s.add(0.0, init.asDouble());
             JsonNode v = bracket < 0 ? rec.get(key) : rec.path(key.substring(0, bracket)).get(Integer.parseInt(key.substring(bracket + 1, key.length() - 1)));
             if (v != null && v.isNumber() && Double.isFinite(v.asDouble())) s.add(rec.path("step").asDouble(), v.asDouble());
         }

@@ -67,6 +67,8 @@ public final class TrainLoop {
         progress.start(startStep, config.steps());
         long t0 = System.nanoTime();
         long step = startStep;
+        // The probe of the initial weights, so the curve shows where pre-training started from.
+        double probeAtStart = startStep == 0 && probe != null && config.evalEvery() > 0 ? probe.score(trainer.online().snapshot()) : Double.NaN;
         int bad = consecutiveBad;
         long skippedTotal = skipped;
         try {
@@ -94,6 +96,7 @@ public final class TrainLoop {
                     bad = 0;
                 }
                 ObjectNode rec = record(step + 1, epoch, r, lrNow, m, stepNs, wait);
+                if (step == 0 && Double.isFinite(probeAtStart)) rec.put("probe_knn_top1_init", probeAtStart);
                 if (probe != null && config.evalEvery() > 0 && ((step + 1) % config.evalEvery() == 0 || step + 1 == config.steps())) {
                     long tp = System.nanoTime();
                     double top1 = probe.score(trainer.online().snapshot());

@@ -36,6 +36,19 @@ class CurvesPlotTest {
     }
 
     @Test
+    void theProbeOfTheInitialWeightsIsDrawnAtStepZero() {
+        List<JsonNode> m = List.of(
+                JSON.createObjectNode().put("step", 1).put("loss", 11.0).put("probe_knn_top1_init", 0.75),
+                JSON.createObjectNode().put("step", 2).put("loss", 10.9).put("probe_knn_top1", 0.8));
+        var s = CurvesPlot.series(m, "probe_knn_top1", "k-NN");
+        assertEquals(2, s.getItemCount());
+        assertEquals(0.0, s.getX(0).doubleValue());
+        assertEquals(0.75, s.getY(0).doubleValue());
+        assertEquals(2.0, s.getX(1).doubleValue());
+        assertEquals(1, CurvesPlot.series(m, "loss", "loss").getMinX(), 0.0, "no step 0 for keys without an _init value");
+    }
+
+    @Test
     void oneStepAndManyStepsAreDrawnWithVisibleContent() throws Exception {
         for (int steps : new int[] {1, 400}) {
             List<JsonNode> m = new ArrayList<>();
