@@ -24,6 +24,9 @@ final class BenchData {
     static int run(CommandLine cl, PrintStream out) throws Exception {
         if (!cl.hasOption("data")) throw new UsageException("bench data needs --data SPEC (a folder, COCO .json, .txt list, synthetic, ...)");
         String spec = cl.getOptionValue("data");
+        // Every draw decodes, as in torchvision's DataLoader: the cache of slow decodes (later epochs
+        // of a training run) would otherwise serve the repeats of a small folder.
+        if (System.getProperty("mcl.decode.cache.mb") == null) System.setProperty("mcl.decode.cache.mb", "0");
         TrainConfig preset = TrainConfig.preset(cl.getOptionValue("preset", "tiny"));
         int batch = Main.intFlag(cl, "batch", preset.batch());
         int workers = Main.intFlag(cl, "workers", 2);

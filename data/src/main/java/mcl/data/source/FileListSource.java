@@ -8,6 +8,7 @@ import mcl.data.RgbImage;
 public abstract class FileListSource implements ImageSource {
     private final List<Path> files;
     private final ThreadLocal<ImageDecoder> decoders = ThreadLocal.withInitial(ImageDecoder::new);
+    private final DecodedCache cache = new DecodedCache();
 
     protected FileListSource(List<Path> files, String what) {
         if (files.isEmpty()) throw new IllegalArgumentException(what + ": no images found");
@@ -24,6 +25,9 @@ public abstract class FileListSource implements ImageSource {
 
     @Override
     public void read(int index, int cropSize, RgbImage out) throws BadImageException {
+        if (cache.get(index, cropSize, out)) return;
+        long t0 = System.nanoTime();
         decoders.get().decode(files.get(index), cropSize, out);
+        cache.offer(index, cropSize, out, System.nanoTime() - t0);
     }
 }
