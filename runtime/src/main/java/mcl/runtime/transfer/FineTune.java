@@ -1,9 +1,11 @@
 package mcl.runtime.transfer;
 
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import mcl.checkpoints.Checkpoint;
 import mcl.checkpoints.CheckpointReader;
@@ -20,9 +22,7 @@ import mcl.runtime.optim.Lars;
 import mcl.runtime.optim.Schedule;
 import mcl.runtime.ort.SessionConfig;
 import mcl.runtime.progress.Progress;
-import mcl.runtime.transfer.SegGraphBundle;
 import mcl.runtime.transfer.SegMetrics;
-import mcl.runtime.transfer.SegTrainer;
 import mcl.tensors.HostTensor;
 
 /**
@@ -52,25 +52,10 @@ public final class FineTune {
         SegConfig sc = c.headChannels() > 0 ? new SegConfig(preset, k, c.batch(), c.size(), c.headChannels())
                 : SegConfig.of(preset, k, c.batch(), c.size());
         SegGraphs.Built built = SegGraphs.build(sc);
-        SegGraphBundle graphs = SegGraphBundle.of(OnnxExport.toModel(built.train()).toByteArray(),
+        FineTuneGraphs graphs = FineTuneGraphs.of(OnnxExport.toModel(built.train()).toByteArray(),
                 OnnxExport.toModel(built.eval()).toByteArray(), built.manifest());
         int[] subset = SegBatches.labelledSubset(c.pool(), c.labels(), c.sceneSeed());
-        Lars.Settings sgd = new Lars.Settings(c.momentum(), 0, c.weightDecay());
-        try (SegTrainer trainer = new SegTrainer(graphs, sgd, SessionConfig.cpu(c.threads()))) {
-            trainer.initialise(c.seed());
-            if (!c.init().equals(TransferConfig.RANDOM)) {
-                Checkpoint ck = CheckpointReader.open(Path.of(c.init()));
-                if (!ck.preset().equals(c.preset())) {
-                    throw new IllegalArgumentException(c.init() + " is a " + ck.preset() + " checkpoint; this fine-tune builds the " + c.preset()
-                            + " network (pass --preset " + ck.preset() + ")");
-                }
-                Map<String, HostTensor> w = ck.weights(Which.parse(c.which()));
-                Map<String, Double> initNorms = c.rescale() ? convNorms(trainer) : Map.of();
-                int n = trainer.load(w, FineTune::transferred, ck.dir() + "/" + Which.parse(c.which()).fileName);
-                initNorms.forEach((name, norm) -> scaleTo(trainer.weights().get(name), norm));
-                progress.message("loaded " + n + " backbone + FPN tensors from " + ck.dir() + " (" + c.which() + " encoder, step " + ck.step() + ")"
-                        + (c.rescale() ? "; " + initNorms.size() + " conv weights rescaled to their initial norm" : ""));
-            }
+        try (FineTuneTrainer trainer = start(c, graphs, Set.of(SegGraphs.LABELS), progress)) {
             SegBatch batch = new SegBatch(c.batch(), c.size());
             double startMiou = evalAtStart ? evaluate(trainer, test, batch).meanIou() : Double.NaN;
             Schedule lr = Schedule.warmupCosine(c.lr(), 0, c.warmupSteps(), 0.1, c.steps());
@@ -81,7 +66,9 @@ public final class FineTune {
                 if (stop.getAsBoolean()) throw new IllegalStateException("stopped at step " + step + " of " + c.steps());
                 int[] pick = SegBatches.stepIndices(subset, c.batch(), c.seed(), step);
                 SegBatches.fillTrain(train, pick, c.seed(), step, batch);
-                double loss = trainer.step(batch.images(), batch.labels(), lr.at(step));
+                ((FloatBuffer) trainer.input(SegGraphs.IMAGES)).put(0, batch.images());
+                ((LongBuffer) trainer.input(SegGraphs.LABELS)).put(0, batch.labels());
+                double loss = trainer.step(lr.at(step));
                 if (Double.isNaN(loss)) throw new IllegalStateException("fine-tuning diverged at step " + step + " (loss or gradient not finite); lower --lr");
                 losses[(int) step] = loss;
                 double secs = (System.nanoTime() - start) / 1e9;
@@ -99,6 +86,36 @@ public final class FineTune {
     }
 
     /**
+     * The trainer of a fine-tune: fresh weights from the run's seed, then the backbone + FPN of
+     * {@code c.init()} loaded over them (conv weights rescaled to their fresh norms when
+     * {@code c.rescale()}), unless the init is random.
+     */
+    static FineTuneTrainer start(TransferConfig c, FineTuneGraphs graphs, Set<String> int64Inputs, Progress progress) {
+        FineTuneTrainer trainer = new FineTuneTrainer(graphs, new Lars.Settings(c.momentum(), 0, c.weightDecay()),
+                SessionConfig.cpu(c.threads()), int64Inputs);
+        try {
+            trainer.initialise(c.seed());
+            if (!c.init().equals(TransferConfig.RANDOM)) {
+                Checkpoint ck = CheckpointReader.open(Path.of(c.init()));
+                if (!ck.preset().equals(c.preset())) {
+                    throw new IllegalArgumentException(c.init() + " is a " + ck.preset() + " checkpoint; this fine-tune builds the " + c.preset()
+                            + " network (pass --preset " + ck.preset() + ")");
+                }
+                Map<String, HostTensor> w = ck.weights(Which.parse(c.which()));
+                Map<String, Double> initNorms = c.rescale() ? convNorms(trainer) : Map.of();
+                int n = trainer.load(w, FineTune::transferred, ck.dir() + "/" + Which.parse(c.which()).fileName);
+                initNorms.forEach((name, norm) -> scaleTo(trainer.weights().get(name), norm));
+                progress.message("loaded " + n + " backbone + FPN tensors from " + ck.dir() + " (" + c.which() + " encoder, step " + ck.step() + ")"
+                        + (c.rescale() ? "; " + initNorms.size() + " conv weights rescaled to their initial norm" : ""));
+            }
+            return trainer;
+        } catch (RuntimeException e) {
+            trainer.close();
+            throw e;
+        }
+    }
+
+    /**
      * The norms of the freshly initialised conv weights that a checkpoint replaces. Every conv of
      * the backbone and FPN feeds a BN, so a conv weight's scale does not change what the network
      * computes in training, only how far an SGD step moves it (the effective step shrinks with the
@@ -106,7 +123,7 @@ public final class FineTune {
      * tiny preset); fine-tuning them as they are barely moves the backbone. Rescaling each to its
      * initial norm is the paper's "Div" trick done per layer, and changes no train-mode output.
      */
-    private static Map<String, Double> convNorms(SegTrainer trainer) {
+    private static Map<String, Double> convNorms(FineTuneTrainer trainer) {
         Map<String, Double> out = new java.util.LinkedHashMap<>();
         trainer.weights().all().forEach((name, b) -> {
             if (transferred(name) && name.endsWith(".weight") && trainer.shape(name).length == 4) out.put(name, norm(b));
@@ -128,20 +145,21 @@ public final class FineTune {
     }
 
     /** Scores every test scene once (the last batch is padded; padding is not scored). */
-    static SegMetrics evaluate(SegTrainer trainer, LabelledScenes test, SegBatch batch) {
+    static SegMetrics evaluate(FineTuneTrainer trainer, LabelledScenes test, SegBatch batch) {
         int[] all = new int[test.size()];
         for (int i = 0; i < all.length; i++) all[i] = i;
         return evaluate(trainer, test, all, batch);
     }
 
     /** Scores the scenes {@code indices} of {@code scenes}. */
-    static SegMetrics evaluate(SegTrainer trainer, LabelledScenes scenes, int[] indices, SegBatch batch) {
+    static SegMetrics evaluate(FineTuneTrainer trainer, LabelledScenes scenes, int[] indices, SegBatch batch) {
         SegMetrics m = new SegMetrics(scenes.numClasses());
         int b = batch.capacity();
         for (int first = 0; first < indices.length; first += b) {
             int[] idx = Arrays.copyOfRange(indices, first, Math.min(indices.length, first + b));
             SegBatches.fillEval(scenes, idx, batch);
-            FloatBuffer logits = trainer.predict(batch.images());
+            trainer.predict(batch.images());
+            FloatBuffer logits = trainer.evalOutput(SegGraphs.LOGITS);
             m.addLogits(logits, batch.labels(), batch.count(), batch.side(), batch.side());
         }
         return m;

@@ -1,12 +1,15 @@
 package mcl.runtime.transfer;
 
 import ai.onnxruntime.OrtSession;
+import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import mcl.runtime.optim.GradClip;
 import mcl.runtime.optim.Lars;
@@ -21,9 +24,11 @@ import mcl.runtime.train.Weights;
 import mcl.tensors.HostTensor;
 
 /**
- * Fine-tunes a segmentation network end to end on ONNX Runtime: {@code seg_train.onnx} gives the
- * loss and every gradient, SGD with momentum updates the weights in place, the BN running
- * statistics follow the batch statistics; {@code seg_eval.onnx} gives eval-mode logits.
+ * Fine-tunes a transfer network (segmentation, detection) end to end on ONNX Runtime: the training
+ * graph gives the loss and every gradient, SGD with momentum updates the weights in place, the BN
+ * running statistics follow the batch statistics; the eval graph gives eval-mode outputs. The
+ * graphs' data inputs (every input that is not a parameter) get direct buffers the caller fills
+ * ({@link #input}); every eval output is readable by name after {@link #predict}.
  *
  * <p>The optimiser is {@link Lars} with the trust-ratio adaptation switched off for every
  * parameter, which is SGD with momentum and L2 weight decay in the "lr inside the momentum"
@@ -31,23 +36,21 @@ import mcl.tensors.HostTensor;
  * constant, and already checked against PyTorch. Weight decay skips
  * biases and norm parameters, as mmsegmentation's defaults do for BN.
  */
-public final class SegTrainer implements AutoCloseable {
-    private final SegGraphBundle graphs;
+public final class FineTuneTrainer implements AutoCloseable {
+    private final FineTuneGraphs graphs;
     private final Weights weights;
     private final List<Trainable> trainables = new ArrayList<>();
     private final Optimizer optimizer;
     private final GraphSession train;
     private final GraphSession eval;
-    private final FloatBuffer trainImages;
-    private final LongBuffer trainLabels;
-    private final FloatBuffer evalImages;
-    private final FloatBuffer logits;
+    private final Map<String, Buffer> trainInputs = new LinkedHashMap<>();
+    private final Map<String, Buffer> evalInputs = new LinkedHashMap<>();
+    private final Map<String, FloatBuffer> outputs = new LinkedHashMap<>();
+    private final Map<String, FloatBuffer> evalOutputs = new LinkedHashMap<>();
     private final FloatBuffer loss;
-    private final Map<String, FloatBuffer> outputs = new java.util.LinkedHashMap<>();
-    private final long[] trainShape;
-    private final long[] logitsShape;
 
-    public SegTrainer(SegGraphBundle graphs, Lars.Settings sgd, SessionConfig session) {
+    /** @param int64Inputs the data inputs that are int64 (e.g. segmentation labels); the others are float */
+    public FineTuneTrainer(FineTuneGraphs graphs, Lars.Settings sgd, SessionConfig session, Set<String> int64Inputs) {
         this.graphs = graphs;
         this.weights = new Weights(graphs.parameters());
         train = GraphSession.open(graphs.train(), session);
@@ -57,22 +60,19 @@ public final class SegTrainer implements AutoCloseable {
             train.close();
             throw e;
         }
-        trainShape = train.shape("images");
-        trainImages = DirectBuffers.floats(numel(trainShape));
-        trainLabels = DirectBuffers.longs(numel(train.shape("labels")));
-        train.bindInput("images", trainImages);
-        train.bindInput("labels", trainLabels);
-        evalImages = DirectBuffers.floats(numel(eval.shape("images")));
-        eval.bindInput("images", evalImages);
-        logitsShape = eval.shape("logits");
-        logits = DirectBuffers.floats(numel(logitsShape));
-        eval.bindOutput("logits", logits);
-        bindWeights(train, "seg_train.onnx", "images", "labels");
-        bindWeights(eval, "seg_eval.onnx", "images");
+        bindData(train, int64Inputs, trainInputs);
+        bindData(eval, int64Inputs, evalInputs);
+        bindWeights(train, "the training graph", trainInputs.keySet());
+        bindWeights(eval, "the eval graph", evalInputs.keySet());
         for (String out : train.outputNames()) {
             FloatBuffer b = DirectBuffers.floats(numel(train.shape(out)));
             train.bindOutput(out, b);
             outputs.put(out, b);
+        }
+        for (String out : eval.outputNames()) {
+            FloatBuffer b = DirectBuffers.floats(numel(eval.shape(out)));
+            eval.bindOutput(out, b);
+            evalOutputs.put(out, b);
         }
         loss = output("loss");
         for (Manifest.ParamInfo p : graphs.parameters()) {
@@ -84,6 +84,22 @@ public final class SegTrainer implements AutoCloseable {
             output(s.var());
         }
         optimizer = new Lars(trainables, sgd);
+    }
+
+    private void bindData(GraphSession s, Set<String> int64Inputs, Map<String, Buffer> into) {
+        for (String in : s.inputNames()) {
+            if (weights.has(in)) continue;
+            int n = numel(s.shape(in));
+            if (int64Inputs.contains(in)) {
+                LongBuffer b = DirectBuffers.longs(n);
+                s.bindInput(in, b);
+                into.put(in, b);
+            } else {
+                FloatBuffer b = DirectBuffers.floats(n);
+                s.bindInput(in, b);
+                into.put(in, b);
+            }
+        }
     }
 
     /** Fresh weights from the seed, as the manifest's initialisers declare. */
@@ -106,22 +122,26 @@ public final class SegTrainer implements AutoCloseable {
             if (t == null) throw new IllegalArgumentException(what + " has no tensor '" + p.name() + "' (is it a checkpoint of the same preset?)");
             if (!Arrays.equals(t.shape(), p.shape())) {
                 throw new IllegalArgumentException(what + ": tensor '" + p.name() + "' has shape " + Arrays.toString(t.shape())
-                        + ", the segmentation network needs " + Arrays.toString(p.shape()) + " (is it a checkpoint of the same preset?)");
+                        + ", the network needs " + Arrays.toString(p.shape()) + " (is it a checkpoint of the same preset?)");
             }
             weights.get(p.name()).put(0, t.floats());
             n++;
         }
-        if (n == 0) throw new IllegalArgumentException(what + ": no tensor of the segmentation network was accepted for loading");
+        if (n == 0) throw new IllegalArgumentException(what + ": no tensor of the network was accepted for loading");
         return n;
     }
 
-    public int trainBatch() { return (int) trainShape[0]; }
+    /** A data input of the training graph (e.g. "images", "labels"), to fill before {@link #step}. */
+    public Buffer input(String name) {
+        Buffer b = trainInputs.get(name);
+        if (b == null) throw new IllegalArgumentException("the training graph has no data input '" + name + "' (it has " + trainInputs.keySet() + ")");
+        return b;
+    }
 
-    public int evalBatch() { return (int) logitsShape[0]; }
-
-    public int size() { return (int) trainShape[2]; }
-
-    public int classes() { return (int) logitsShape[1]; }
+    /** The shape of a graph input or output (training graph first, then the eval graph). */
+    public long[] graphShape(String name) {
+        return train.inputNames().contains(name) || train.outputNames().contains(name) ? train.shape(name) : eval.shape(name);
+    }
 
     public Weights weights() { return weights; }
 
@@ -132,12 +152,10 @@ public final class SegTrainer implements AutoCloseable {
     }
 
     /**
-     * One step on a batch (images [B,3,S,S] normalised, labels [B,S,S]) with learning rate
-     * {@code lr}. A non-finite loss or gradient updates nothing and returns NaN.
+     * One step on the data inputs as filled, with learning rate {@code lr}. A non-finite loss or
+     * gradient updates nothing and returns NaN.
      */
-    public double step(float[] images, long[] labels, double lr) {
-        trainImages.put(0, images);
-        trainLabels.put(0, labels);
+    public double step(double lr) {
         run(train);
         double l = loss.get(0);
         if (!Double.isFinite(l) || !Double.isFinite(GradClip.globalNorm(trainables))) return Double.NaN;
@@ -146,30 +164,35 @@ public final class SegTrainer implements AutoCloseable {
         return l;
     }
 
-    /** Eval-mode logits [B,K,S,S] of a batch of images (the returned buffer is reused by the next call). */
-    public FloatBuffer predict(float[] images) {
-        evalImages.put(0, images);
-        run(eval);
-        return logits;
+    /** A training-graph output of the last step (e.g. a loss term). */
+    public FloatBuffer output(String name) {
+        FloatBuffer b = outputs.get(name);
+        if (b == null) throw new IllegalArgumentException("the training graph has no output '" + name + "'");
+        return b;
     }
 
-    private void bindWeights(GraphSession s, String graph, String... data) {
-        List<String> dataInputs = List.of(data);
+    /** Runs the eval graph on {@code images} [B,3,S,S]; its outputs are then read with {@link #evalOutput}. */
+    public void predict(float[] images) {
+        ((FloatBuffer) evalInputs.get("images")).put(0, images);
+        run(eval);
+    }
+
+    /** An eval-graph output of the last {@link #predict} (the buffer is reused by the next call). */
+    public FloatBuffer evalOutput(String name) {
+        FloatBuffer b = evalOutputs.get(name);
+        if (b == null) throw new IllegalArgumentException("the eval graph has no output '" + name + "' (it has " + evalOutputs.keySet() + ")");
+        return b;
+    }
+
+    private void bindWeights(GraphSession s, String graph, Set<String> data) {
         for (String in : s.inputNames()) {
-            if (dataInputs.contains(in)) continue;
-            if (!weights.has(in)) throw new IllegalArgumentException(graph + " reads '" + in + "', which the manifest does not list as a parameter");
+            if (data.contains(in)) continue;
             if (weights.get(in).capacity() != numel(s.shape(in))) {
                 throw new IllegalArgumentException(graph + ": input '" + in + "' has " + numel(s.shape(in)) + " elements, the manifest's shape "
                         + weights.get(in).capacity());
             }
             s.bindInput(in, weights.get(in));
         }
-    }
-
-    private FloatBuffer output(String name) {
-        FloatBuffer b = outputs.get(name);
-        if (b == null) throw new IllegalArgumentException("seg_train.onnx has no output '" + name + "'");
-        return b;
     }
 
     private static void run(GraphSession s) {
