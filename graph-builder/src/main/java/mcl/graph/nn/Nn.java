@@ -134,6 +134,40 @@ public final class Nn {
         }
     }
 
+    /** torch.nn.GroupNorm's default epsilon. */
+    public static final float GN_EPS = 1e-5f;
+
+    /**
+     * GroupNorm over [N, C, H, W] (torch.nn.GroupNorm(groups, C), eps 1e-5, affine): per sample
+     * and group of C/groups channels, the mean and biased variance over those channels and all
+     * positions normalise the input, then a per-channel weight and bias ("name.weight" ones,
+     * "name.bias" zeros). Unlike BN it has no batch statistics and no running buffers, so it is
+     * the same in training and evaluation, and a head applied to several feature maps (FCOS's
+     * shared head) normalises each map on its own.
+     *
+     * <p>Composed from Reshape, ReduceMean, ReduceSumSquare and elementwise ops (the same
+     * two-pass variance as training-mode BN), so autodiff differentiates it with the basic rules.
+     */
+    public Tensor groupNorm(String name, Tensor x, int groups) {
+        if (x.rank() != 4) throw new ShapeException("groupNorm '" + g.qualified(name) + "' needs [N,C,H,W], got " + x.describe());
+        long n = x.dim(0);
+        long c = x.dim(1);
+        if (groups < 1 || c % groups != 0) {
+            throw new ShapeException("groupNorm '" + g.qualified(name) + "': " + c + " channels do not split into " + groups + " groups");
+        }
+        try (var s = g.scope(name)) {
+            Tensor weight = g.param("weight", Init.ONES, Role.TRAINABLE, c);
+            Tensor bias = g.param("bias", Init.ZEROS, Role.TRAINABLE, c);
+            long perGroup = x.numel() / (n * groups);
+            Tensor xg = Movement.reshape(x, n, groups, perGroup);
+            Tensor centred = sub(xg, Reduce.mean(xg, true, 2));
+            Tensor var = Elementwise.scale(Reduce.sumSquare(centred, true, 2), 1.0 / perGroup);
+            Tensor normed = mul(centred, reciprocal(sqrt(addScalar(var, GN_EPS))));
+            Tensor y = Movement.reshape(normed, x.shape());
+            return add(mul(y, Movement.reshape(weight, c, 1, 1)), Movement.reshape(bias, c, 1, 1));
+        }
+    }
+
     public Tensor relu(Tensor x) { return Elementwise.relu(x); }
 
     public Tensor maxPool(Tensor x, int k, int stride, int pad) { return ConvPool.maxPool(x, k, stride, pad).values(); }
