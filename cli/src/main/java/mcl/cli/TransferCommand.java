@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.function.Function;
 import mcl.runtime.transfer.FineTune;
 import mcl.runtime.transfer.TransferConfig;
+import mcl.runtime.transfer.det.CocoJson;
+import mcl.runtime.transfer.det.DetFineTune;
+import mcl.runtime.transfer.det.DetResult;
 import mcl.runtime.transfer.TransferResult;
 import mcl.runtime.transfer.TransferSuite;
 import mcl.graphs.Preset;
@@ -47,14 +50,14 @@ final class TransferCommand implements Command {
         return new Options()
                 .addOption(Main.flag("init", "CKPT|random", "pre-training run or checkpoint folder, or random (default)"))
                 .addOption(Main.flag("which", "ENC", "encoder of the checkpoint: online (default) or target"))
-                .addOption(Main.flag("task", "TASK", "seg (semantic segmentation, the only task so far)"))
+                .addOption(Main.flag("task", "TASK", "seg (semantic segmentation, default) or det (FCOS detection, COCO box AP)"))
                 .addOption(Main.flag("labels", "P", "labelled fraction of the " + d.pool() + "-scene pool: 1%, 10% (default) or 100%"))
                 .addOption(Main.flag("steps", "N", "fine-tuning steps (default " + d.steps() + ")"))
                 .addOption(Main.flag("seed", "S", "fine-tuning seed: head init, batch order, flips (default " + d.seed() + ")"))
                 .addOption(Main.flag("preset", "P", "network preset, as the checkpoint's (default tiny)"))
                 .addOption(Main.flag("batch", "B", "images per step (default " + d.batch() + ")"))
                 .addOption(Main.flag("size", "PX", "scene side, a multiple of 32 (default " + d.size() + ")"))
-                .addOption(Main.flag("lr", "LR", "SGD learning rate (default " + d.lr() + ")"))
+                .addOption(Main.flag("lr", "LR", "SGD learning rate (default " + d.lr() + "; det: " + TransferConfig.DET_LR + ")"))
                 .addOption(Main.flag("weight-decay", "WD", "SGD weight decay (default " + d.weightDecay() + ")"))
                 .addOption(Main.flag("warmup-steps", "N", "linear warm-up steps (default " + d.warmupSteps() + ")"))
                 .addOption(Main.flag("pool", "N", "labelled training scenes the fraction is taken of (default " + d.pool() + ")"))
@@ -63,7 +66,8 @@ final class TransferCommand implements Command {
                 .addOption(Main.flag("no-rescale", null, "load pre-trained conv weights as they are (default: rescaled to their initial norm)"))
                 .addOption(Main.flag("validation", null, "score on validation scenes (training garments, other scenes) instead of the test scenes"))
                 .addOption(Main.flag("threads", "N", "ONNX Runtime threads (default: all cores)"))
-                .addOption(Main.flag("out", "PATH", "result JSON (default runs/transfer-<time>.json); with --suite a folder (default runs/transfer-suite)"))
+                .addOption(Main.flag("out", "PATH", "result JSON (default runs/transfer-<time>.json); with --task det a folder for result.json, "
+                        + "detections.json, ground_truth.json (COCO formats) and scores.json; with --suite a folder (default runs/transfer-suite)"))
                 .addOption(Main.flag("suite", null, "run the whole comparison: pre-train image-level and MCL, fine-tune all three inits"))
                 .addOption(Main.flag("pretrain-steps", "N", "--suite: steps of each pre-training (default 600)"))
                 .addOption(Main.flag("pretrain-size", "PX", "--suite: pre-training input side (default: the preset's)"))
@@ -75,8 +79,8 @@ final class TransferCommand implements Command {
 
     public int run(CommandLine cl) throws Exception {
         String task = cl.getOptionValue("task", "seg");
-        if (!task.equals("seg")) throw new UsageException("unknown --task '" + task + "'; valid tasks: seg");
-        TransferConfig c = config(cl);
+        if (!task.equals("seg") && !task.equals("det")) throw new UsageException("unknown --task '" + task + "'; valid tasks: seg, det");
+        TransferConfig c = config(cl, task);
         Progress progress = Progress.forStream(out, System.console() != null, 50);
         if (cl.hasOption("suite")) {
             for (String f : List.of("init", "labels", "seed")) {
@@ -97,6 +101,7 @@ final class TransferCommand implements Command {
             out.println("table: " + dir.resolve("suite.md") + "\nchart: " + dir.resolve("suite.png") + "\nruns:  " + dir.resolve("suite.json"));
             return 0;
         }
+        if (task.equals("det")) return detect(cl, c, progress);
         Path file = Path.of(cl.getOptionValue("out",
                 Path.of("runs", "transfer-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json").toString()));
         out.println("fine-tuning " + c.preset() + " from " + c.init() + " on " + TransferConfig.labelsName(c.labels()) + " of the labels ("
@@ -111,10 +116,27 @@ final class TransferCommand implements Command {
         return 0;
     }
 
-    private TransferConfig config(CommandLine cl) {
+    /** `--task det`: one FCOS fine-tune, AP printed, the COCO files and scores in the --out folder. */
+    private int detect(CommandLine cl, TransferConfig c, Progress progress) throws Exception {
+        if (cl.hasOption("suite")) throw new UsageException("--suite runs the segmentation comparison; leave out --task det");
+        Path dir = Path.of(cl.getOptionValue("out",
+                Path.of("runs", "det-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))).toString()));
+        out.println("detection fine-tuning (FCOS) of " + c.preset() + " from " + c.init() + " on " + TransferConfig.labelsName(c.labels())
+                + " of the labels (" + c.labelledScenes() + " scenes), " + c.steps() + " steps, seed " + c.seed());
+        DetResult r;
+        try (StopOnSignal stop = new StopOnSignal()) {
+            r = DetFineTune.run(c, progress, true, stop::stopped, dir);
+        }
+        r.write(dir.resolve("result.json"));
+        out.println(r.summary());
+        out.println("COCO files: " + dir.resolve(CocoJson.DETECTIONS) + ", " + dir.resolve(CocoJson.GROUND_TRUTH) + "\nscores: " + dir.resolve(CocoJson.SCORES));
+        return 0;
+    }
+
+    private TransferConfig config(CommandLine cl, String task) {
         String preset = cl.getOptionValue("preset", "tiny");
         Preset.named(preset); // names the valid presets
-        TransferConfig d = TransferConfig.defaults(preset);
+        TransferConfig d = task.equals("det") ? TransferConfig.detDefaults(preset) : TransferConfig.defaults(preset);
         String init = cl.getOptionValue("init", d.init());
         if (!init.equals(TransferConfig.RANDOM) && !Files.isDirectory(Path.of(init))) {
             throw new UsageException("--init " + init + ": no such run or checkpoint folder; give a pre-training run folder, a checkpoint folder, or random");

@@ -46,12 +46,41 @@ class TransferCommandTest {
     }
 
     @Test
+    void detectionFineTunesFromAPretrainingRunAndWritesCocoFiles() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, main.run("pretrain", "--steps", "2", "--warmup-steps", "1", "--batch", "4", "--data", "fashion-scenes:16:0:64",
+                "--out", run.toString()), out + "\n" + err);
+        out.reset();
+        Path det = dir.resolve("det");
+        int rc = main.run("transfer", "--task", "det", "--init", run.toString(), "--labels", "100%", "--pool", "64", "--test-scenes", "48",
+                "--steps", "60", "--batch", "8", "--threads", "1", "--out", det.toString());
+        assertEquals(0, rc, out + "\n" + err);
+        String o = out.toString();
+        assertTrue(o.contains("loaded 100 backbone + FPN tensors") && o.contains("box AP "), o);
+        ObjectMapper json = new ObjectMapper();
+        var r = json.readTree(det.resolve("result.json").toFile());
+        assertEquals("det", r.get("task").asText());
+        // A short run scores above its starting point (the fresh head's detections match nothing).
+        assertTrue(r.get("ap50").asDouble() > r.get("start_ap50").asDouble(), r.toString());
+        var scores = json.readTree(det.resolve("scores.json").toFile());
+        for (String k : new String[] {"ap", "ap50", "ap75", "ap_small", "ap_medium", "ap_large"}) assertTrue(scores.has(k), k + " in " + scores);
+        assertEquals(r.get("ap").asDouble(), scores.get("ap").asDouble(), 1e-12);
+        var gt = json.readTree(det.resolve("ground_truth.json").toFile());
+        assertEquals(48, gt.get("images").size());
+        assertEquals(10, gt.get("categories").size(), "the 10 Fashion-MNIST classes, no background");
+        assertTrue(gt.get("annotations").size() >= 48 * 3 - 10, "3-8 garments per scene, a few hidden: " + gt.get("annotations").size());
+        var dets = json.readTree(det.resolve("detections.json").toFile());
+        assertTrue(dets.isArray() && dets.size() > 0 && dets.size() <= 48 * 100 * 10);
+        assertEquals(4, dets.get(0).get("bbox").size());
+    }
+
+    @Test
     void badFlagsAreExplained() throws Exception {
         assertEquals(Main.USAGE, main.run("transfer", "--labels", "150%"));
         assertTrue(err.toString().contains("1%, 10% or 100%"), err.toString());
         err.reset();
-        assertEquals(Main.USAGE, main.run("transfer", "--task", "det"));
-        assertTrue(err.toString().contains("valid tasks: seg"), err.toString());
+        assertEquals(Main.USAGE, main.run("transfer", "--task", "pose"));
+        assertTrue(err.toString().contains("valid tasks: seg, det"), err.toString());
         err.reset();
         assertEquals(Main.USAGE, main.run("transfer", "--suite", "--seed", "3"));
         assertTrue(err.toString().contains("--seed is chosen by --suite"), err.toString());

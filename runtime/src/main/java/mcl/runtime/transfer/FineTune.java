@@ -90,7 +90,7 @@ public final class FineTune {
      * {@code c.init()} loaded over them (conv weights rescaled to their fresh norms when
      * {@code c.rescale()}), unless the init is random.
      */
-    static FineTuneTrainer start(TransferConfig c, FineTuneGraphs graphs, Set<String> int64Inputs, Progress progress) {
+    public static FineTuneTrainer start(TransferConfig c, FineTuneGraphs graphs, Set<String> int64Inputs, Progress progress) {
         FineTuneTrainer trainer = new FineTuneTrainer(graphs, new Lars.Settings(c.momentum(), 0, c.weightDecay()),
                 SessionConfig.cpu(c.threads()), int64Inputs);
         try {
@@ -165,7 +165,7 @@ public final class FineTune {
         return m;
     }
 
-    private static double mean(double[] v, int from, int to) {
+    public static double mean(double[] v, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) s += v[i];
         return s / (to - from);

@@ -44,6 +44,16 @@ public record TransferConfig(String preset, String init, String which, double la
                 "fashion-scenes", 0, 0, 0, true, false);
     }
 
+    /** SGD learning rate of the detection fine-tune (FCOS's focal loss and GIoU diverge at the segmentation lr). */
+    public static final double DET_LR = 0.01;
+
+    /** The detection fine-tune's defaults: those of the segmentation benchmark with {@link #DET_LR}. */
+    public static TransferConfig detDefaults(String preset) {
+        TransferConfig d = defaults(preset);
+        return new TransferConfig(preset, d.init, d.which, d.labels, d.steps, d.seed, d.batch, d.size, DET_LR, d.momentum, d.weightDecay,
+                d.warmupSteps, d.pool, d.testScenes, d.scenes, d.sceneSeed, d.threads, d.headChannels, d.rescale, d.validation);
+    }
+
     public TransferConfig withInit(String init) {
         return new TransferConfig(preset, init, which, labels, steps, seed, batch, size, lr, momentum, weightDecay, warmupSteps, pool,
                 testScenes, scenes, sceneSeed, threads, headChannels, rescale, validation);
