@@ -74,7 +74,9 @@ final class TransferCommand implements Command {
                 .addOption(Main.flag("levels", "L", "--suite: levels of the MCL pre-training (default: the preset's)"))
                 .addOption(Main.flag("seeds", "N", "--suite: fine-tuning seeds per cell (default 3)"))
                 .addOption(Main.flag("suite-labels", "LIST", "--suite: label fractions (default 1%,10%)"))
-                .addOption(Main.flag("pretrain-scenes", "N", "--suite: unlabelled training scenes for pre-training (default 10000)"));
+                .addOption(Main.flag("pretrain-scenes", "N", "--suite: unlabelled training scenes for pre-training (default 10000)"))
+                .addOption(Main.flag("suite-tasks", "LIST", "--suite: fine-tuning tasks compared, seg and/or det (default seg,det; det at lr "
+                        + TransferConfig.DET_LR + ")"));
     }
 
     public int run(CommandLine cl) throws Exception {
@@ -89,8 +91,9 @@ final class TransferCommand implements Command {
             Preset p = Preset.named(c.preset());
             List<Double> labels = new ArrayList<>();
             for (String s : cl.getOptionValue("suite-labels", "1%,10%").split(",")) labels.add(parse(() -> TransferConfig.parseLabels(s)));
-            TransferSuite suite = new TransferSuite(c, Main.intFlag(cl, "pretrain-steps", 600), Main.intFlag(cl, "pretrain-size", p.imageSize()),
-                    Main.intFlag(cl, "levels", p.levels()), Main.intFlag(cl, "seeds", 3), labels, Main.intFlag(cl, "pretrain-scenes", 10_000));
+            TransferSuite suite = parse(() -> new TransferSuite(c, Main.intFlag(cl, "pretrain-steps", 600), Main.intFlag(cl, "pretrain-size", p.imageSize()),
+                    Main.intFlag(cl, "levels", p.levels()), Main.intFlag(cl, "seeds", 3), labels, Main.intFlag(cl, "pretrain-scenes", 10_000),
+                    List.of(cl.getOptionValue("suite-tasks", "seg,det").split(",")), TransferConfig.DET_LR));
             Path dir = Path.of(cl.getOptionValue("out", "runs/transfer-suite"));
             out.println("transfer suite in " + dir.toAbsolutePath() + " (finished pieces in it are reused)");
             String table;
@@ -98,7 +101,10 @@ final class TransferCommand implements Command {
                 table = suite.run(dir, graphs, progress, stop::stopped);
             }
             out.println(table);
-            out.println("table: " + dir.resolve("suite.md") + "\nchart: " + dir.resolve("suite.png") + "\nruns:  " + dir.resolve("suite.json"));
+            for (String t : suite.tasks()) {
+                String stem = t.equals("det") ? "det-suite" : "suite";
+                out.println(t + ": table " + dir.resolve(stem + ".md") + ", chart " + dir.resolve(stem + ".png") + ", runs " + dir.resolve(stem + ".json"));
+            }
             return 0;
         }
         if (task.equals("det")) return detect(cl, c, progress);

@@ -12,6 +12,8 @@ import java.util.function.Function;
 import mcl.checkpoints.CheckpointReader;
 import mcl.runtime.train.PretrainRun;
 import mcl.runtime.progress.Progress;
+import mcl.runtime.transfer.det.DetFineTune;
+import mcl.runtime.transfer.det.DetResult;
 import mcl.runtime.train.GraphBundle;
 import mcl.runtime.train.TrainConfig;
 import mcl.runtime.train.TrainLoop;
@@ -26,9 +28,16 @@ import mcl.runtime.train.TrainLoop;
  * @param pretrainSteps steps of each pre-training (batch and lr from the preset)
  * @param pretrainSize  pre-training input side (the scenes are rendered at the fine-tuning size and cropped)
  * @param mclLevels     levels of the MCL pre-training
+ * @param tasks         the fine-tuning tasks compared: "seg" (Semantic-FPN, mIoU; suite.md/png/json), "det" (FCOS, box AP;
+ *                      det-suite.md/png/json)
+ * @param detLr         the detection fine-tune's SGD lr (the other settings are the segmentation fine-tune's)
  */
 public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pretrainSize, int mclLevels, int seeds,
-                            List<Double> labelFractions, int pretrainScenes) {
+                            List<Double> labelFractions, int pretrainScenes, List<String> tasks, double detLr) {
+    public TransferSuite {
+        for (String t : tasks) if (!t.equals("seg") && !t.equals("det")) throw new IllegalArgumentException("suite tasks are seg and det, got '" + t + "'");
+    }
+
     public static final String IMAGE_LEVEL = "image-level (L=1)";
     public static final String RANDOM = "random init";
 
@@ -42,34 +51,61 @@ public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pre
         double imageSecs = pretrain(imageRun, 1, graphs, progress, stop);
         double mclSecs = pretrain(mclRun, mclLevels, graphs, progress, stop);
 
+        TransferConfig c = fineTune;
+        String pretrainNote = String.format(Locale.ROOT,
+                "Pre-training: preset %s, %d steps at batch %d, %d px, on %d unlabelled training scenes; wall time image-level %.0f s, MCL %.0f s.",
+                c.preset(), pretrainSteps, TrainConfig.preset(c.preset()).batch(), pretrainSize, pretrainScenes, imageSecs, mclSecs);
+        StringBuilder md = new StringBuilder();
+        for (String task : tasks) {
+            boolean det = task.equals("det");
+            TransferConfig t = det ? c.withLr(detLr) : c;
+            List<SuiteReport.Entry> entries = fineTunes(dir, task, t, imageRun, mclRun, progress, stop);
+            String note = pretrainNote + String.format(Locale.ROOT, " Fine-tuning: %s, %d steps, batch %d, %d px, SGD lr %.3g momentum %.2f wd %.0e, "
+                    + "%d test scenes (test garments only), seeds 1..%d.", det ? "FCOS (box AP, COCO definition)" : "Semantic-FPN",
+                    t.steps(), t.batch(), t.size(), t.lr(), t.momentum(), t.weightDecay(), t.testScenes(), seeds);
+            String title = (det ? "Transfer: FCOS detection" : "Transfer: Semantic-FPN") + " on Fashion-MNIST scenes (" + c.preset() + ", "
+                    + t.steps() + " fine-tuning steps)";
+            if (md.length() > 0) md.append("\n");
+            md.append(SuiteReport.write(dir, det ? SuiteReport.Scores.DET : SuiteReport.Scores.SEG, title, List.of(RANDOM, IMAGE_LEVEL, mclSeries()),
+                    entries, List.of(note)));
+        }
+        return md.toString();
+    }
+
+    /** Every fine-tune of one task (init x label fraction x seed), each kept as a JSON file and reused when present. */
+    private List<SuiteReport.Entry> fineTunes(Path dir, String task, TransferConfig t, Path imageRun, Path mclRun, Progress progress,
+                                              BooleanSupplier stop) throws IOException {
+        boolean det = task.equals("det");
         List<SuiteReport.Entry> entries = new ArrayList<>();
-        List<String> series = List.of(RANDOM, IMAGE_LEVEL, mclSeries());
         for (double labels : labelFractions) {
-            for (String s : series) {
+            for (String s : List.of(RANDOM, IMAGE_LEVEL, mclSeries())) {
                 String init = s.equals(RANDOM) ? TransferConfig.RANDOM : (s.equals(IMAGE_LEVEL) ? imageRun : mclRun).toString();
                 for (int seed = 1; seed <= seeds; seed++) {
-                    Path file = dir.resolve("finetune").resolve(slug(s) + "-" + TransferConfig.labelsName(labels).replace("%", "pct") + "-seed" + seed + ".json");
-                    TransferResult r;
-                    if (Files.isRegularFile(file)) {
-                        r = TransferResult.read(file);
-                    } else {
-                        progress.message(String.format(Locale.ROOT, "fine-tune: %s, %s labels, seed %d", s, TransferConfig.labelsName(labels), seed));
-                        r = FineTune.run(fineTune.withInit(init).withLabels(labels).withSeed(seed), progress, false, stop);
-                        r.write(file);
-                        progress.message("  " + r.summary());
+                    String name = slug(s) + "-" + TransferConfig.labelsName(labels).replace("%", "pct") + "-seed" + seed;
+                    Path file = dir.resolve(det ? "finetune-det" : "finetune").resolve(name + ".json");
+                    TransferConfig one = t.withInit(init).withLabels(labels).withSeed(seed);
+                    if (!Files.isRegularFile(file)) {
+                        progress.message(String.format(Locale.ROOT, "fine-tune (%s): %s, %s labels, seed %d", task, s, TransferConfig.labelsName(labels), seed));
+                        if (det) {
+                            DetResult r = DetFineTune.run(one, progress, false, stop, dir.resolve("finetune-det").resolve(name));
+                            r.write(file);
+                            progress.message("  " + r.summary());
+                        } else {
+                            TransferResult r = FineTune.run(one, progress, false, stop);
+                            r.write(file);
+                            progress.message("  " + r.summary());
+                        }
                     }
-                    entries.add(new SuiteReport.Entry(s, r));
+                    if (det) {
+                        DetResult r = DetResult.read(file);
+                        entries.add(new SuiteReport.Entry(s, r.labels(), r.scores().ap(), r.scores().ap50(), r.seconds(), r.toJson()));
+                    } else {
+                        entries.add(SuiteReport.Entry.of(s, TransferResult.read(file)));
+                    }
                 }
             }
         }
-        TransferConfig c = fineTune;
-        List<String> notes = List.of(String.format(Locale.ROOT,
-                "Pre-training: preset %s, %d steps at batch %d, %d px, on %d unlabelled training scenes; wall time image-level %.0f s, MCL %.0f s. "
-                        + "Fine-tuning: Semantic-FPN, %d steps, batch %d, %d px, SGD lr %.3g momentum %.2f wd %.0e, %d test scenes (test garments only), seeds 1..%d.",
-                c.preset(), pretrainSteps, TrainConfig.preset(c.preset()).batch(), pretrainSize, pretrainScenes, imageSecs, mclSecs,
-                c.steps(), c.batch(), c.size(), c.lr(), c.momentum(), c.weightDecay(), c.testScenes(), seeds));
-        return SuiteReport.write(dir, "Transfer: Semantic-FPN on Fashion-MNIST scenes (" + c.preset() + ", " + c.steps() + " fine-tuning steps)",
-                series, entries, notes);
+        return entries;
     }
 
     /** The pre-training config of one arm: the preset with the scenes as data and the suite's budget. */

@@ -28,9 +28,9 @@ class SuiteReportTest {
         double[] random = {0.10, 0.20, 0.30};
         double[] mcl = {0.40, 0.50, 0.60};
         for (int s = 0; s < 3; s++) {
-            entries.add(new SuiteReport.Entry("random init", result("random", 0.01, s + 1, random[s])));
-            entries.add(new SuiteReport.Entry("MCL", result("runs/mcl", 0.01, s + 1, mcl[s])));
-            entries.add(new SuiteReport.Entry("MCL", result("runs/mcl", 0.10, s + 1, mcl[s] + 0.1)));
+            entries.add(SuiteReport.Entry.of("random init", result("random", 0.01, s + 1, random[s])));
+            entries.add(SuiteReport.Entry.of("MCL", result("runs/mcl", 0.01, s + 1, mcl[s])));
+            entries.add(SuiteReport.Entry.of("MCL", result("runs/mcl", 0.10, s + 1, mcl[s] + 0.1)));
         }
         String md = SuiteReport.write(dir, "test", List.of("random init", "MCL"), entries, List.of("a note"));
         // mean 0.2, sample std 0.1
@@ -47,6 +47,23 @@ class SuiteReportTest {
         TransferResult back = TransferResult.fromJson(json.get("runs").get(0));
         assertEquals(0.10, back.miou(), 1e-15);
         assertEquals(0.01, back.labels(), 1e-15);
+    }
+
+    @Test
+    void detectionRowsGoToTheirOwnFilesWithBoxApColumns() throws Exception {
+        List<SuiteReport.Entry> entries = new ArrayList<>();
+        for (int s = 0; s < 2; s++) {
+            var json = TransferResult.JSON.createObjectNode().put("task", "det").put("ap", 0.1 * (s + 1));
+            entries.add(new SuiteReport.Entry("MCL", 0.01, 0.1 * (s + 1), 0.3, 20, json));
+        }
+        String md = SuiteReport.write(dir, SuiteReport.Scores.DET, "det", List.of("MCL"), entries, List.of());
+        assertTrue(md.startsWith("| labels | pre-training | box AP mean ± std | AP50 mean ± std | box AP per seed |"), md);
+        assertTrue(md.contains("| 1% | MCL | 0.1500 ± 0.0707 | 0.3000 ± 0.0000 | 0.1000, 0.2000 | 20 |"), md);
+        assertTrue(Files.isRegularFile(dir.resolve("det-suite.png")));
+        var back = TransferResult.JSON.readTree(dir.resolve("det-suite.json").toFile());
+        assertEquals("MCL", back.get("runs").get(1).get("series").asText());
+        assertEquals(0.2, back.get("runs").get(1).get("ap").asDouble(), 1e-15);
+        assertTrue(!Files.exists(dir.resolve("suite.md")), "the segmentation report is not touched");
     }
 
     @Test
