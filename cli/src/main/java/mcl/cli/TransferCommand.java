@@ -75,6 +75,8 @@ final class TransferCommand implements Command {
                 .addOption(Main.flag("seeds", "N", "--suite: fine-tuning seeds per cell (default 3)"))
                 .addOption(Main.flag("suite-labels", "LIST", "--suite: label fractions (default 1%,10%)"))
                 .addOption(Main.flag("pretrain-scenes", "N", "--suite: unlabelled training scenes for pre-training (default 10000)"))
+                .addOption(Main.flag("pretrain-config", "FILE", "--suite: JSON object of pre-training settings over the preset's, "
+                        + "for both arms (e.g. {\"temperature\": 0.2, \"base_lr\": 4})"))
                 .addOption(Main.flag("suite-tasks", "LIST", "--suite: fine-tuning tasks compared, seg and/or det (default seg,det; det at lr "
                         + TransferConfig.DET_LR + ")"));
     }
@@ -93,7 +95,7 @@ final class TransferCommand implements Command {
             for (String s : cl.getOptionValue("suite-labels", "1%,10%").split(",")) labels.add(parse(() -> TransferConfig.parseLabels(s)));
             TransferSuite suite = parse(() -> new TransferSuite(c, Main.intFlag(cl, "pretrain-steps", 600), Main.intFlag(cl, "pretrain-size", p.imageSize()),
                     Main.intFlag(cl, "levels", p.levels()), Main.intFlag(cl, "seeds", 3), labels, Main.intFlag(cl, "pretrain-scenes", 10_000),
-                    List.of(cl.getOptionValue("suite-tasks", "seg,det").split(",")), TransferConfig.DET_LR));
+                    List.of(cl.getOptionValue("suite-tasks", "seg,det").split(",")), TransferConfig.DET_LR, pretrainSettings(cl)));
             Path dir = Path.of(cl.getOptionValue("out", "runs/transfer-suite"));
             out.println("transfer suite in " + dir.toAbsolutePath() + " (finished pieces in it are reused)");
             String table;
@@ -137,6 +139,21 @@ final class TransferCommand implements Command {
         out.println(r.summary());
         out.println("COCO files: " + dir.resolve(CocoJson.DETECTIONS) + ", " + dir.resolve(CocoJson.GROUND_TRUTH) + "\nscores: " + dir.resolve(CocoJson.SCORES));
         return 0;
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode pretrainSettings(CommandLine cl) {
+        if (!cl.hasOption("pretrain-config")) return TrainConfig.JSON.createObjectNode();
+        Path f = Path.of(cl.getOptionValue("pretrain-config"));
+        try {
+            var n = TrainConfig.JSON.readTree(f.toFile());
+            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) throw new UsageException("--pretrain-config " + f + ": not a JSON object");
+            TrainConfig.merge(TrainConfig.preset("tiny"), o, "--pretrain-config " + f); // names a wrong setting now, not after the first arm
+            return o;
+        } catch (java.io.IOException e) {
+            throw new UsageException("--pretrain-config " + f + ": cannot read (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private TransferConfig config(CommandLine cl, String task) {

@@ -85,6 +85,16 @@ class TransferCommandTest {
         assertEquals(Main.USAGE, main.run("transfer", "--suite", "--seed", "3"));
         assertTrue(err.toString().contains("--seed is chosen by --suite"), err.toString());
         err.reset();
+        assertEquals(Main.USAGE, main.run("transfer", "--suite", "--pretrain-config", dir.resolve("none.json").toString()));
+        assertTrue(err.toString().contains("--pretrain-config " + dir.resolve("none.json") + ": cannot read"), err.toString());
+        err.reset();
+        java.nio.file.Files.writeString(dir.resolve("bad.json"), "{\"temprature\": 0.2}");
+        assertEquals(Main.USAGE, main.run("transfer", "--suite", "--pretrain-config", dir.resolve("bad.json").toString()));
+        assertTrue(err.toString().contains("temperature"), "the closest setting is named: " + err);
+        err.reset();
+        assertEquals(Main.USAGE, main.run("transfer", "--suite", "--suite-tasks", "seg,pose"));
+        assertTrue(err.toString().contains("suite tasks are seg and det"), err.toString());
+        err.reset();
         assertEquals(Main.USAGE, main.run("transfer", "--size", "100"));
         assertTrue(err.toString().contains("multiple of 32"), err.toString());
         err.reset();

@@ -31,9 +31,10 @@ import mcl.runtime.train.TrainLoop;
  * @param tasks         the fine-tuning tasks compared: "seg" (Semantic-FPN, mIoU; suite.md/png/json), "det" (FCOS, box AP;
  *                      det-suite.md/png/json)
  * @param detLr         the detection fine-tune's SGD lr (the other settings are the segmentation fine-tune's)
+ * @param pretrainSettings pre-training settings over the preset's (e.g. temperature, base_lr), the same for both arms; empty for none
  */
 public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pretrainSize, int mclLevels, int seeds,
-                            List<Double> labelFractions, int pretrainScenes, List<String> tasks, double detLr) {
+                            List<Double> labelFractions, int pretrainScenes, List<String> tasks, double detLr, ObjectNode pretrainSettings) {
     public TransferSuite {
         for (String t : tasks) if (!t.equals("seg") && !t.equals("det")) throw new IllegalArgumentException("suite tasks are seg and det, got '" + t + "'");
     }
@@ -53,8 +54,9 @@ public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pre
 
         TransferConfig c = fineTune;
         String pretrainNote = String.format(Locale.ROOT,
-                "Pre-training: preset %s, %d steps at batch %d, %d px, on %d unlabelled training scenes; wall time image-level %.0f s, MCL %.0f s.",
-                c.preset(), pretrainSteps, TrainConfig.preset(c.preset()).batch(), pretrainSize, pretrainScenes, imageSecs, mclSecs);
+                "Pre-training: preset %s%s, %d steps at batch %d, %d px, on %d unlabelled training scenes; wall time image-level %.0f s, MCL %.0f s.",
+                c.preset(), pretrainSettings.isEmpty() ? "" : " with " + pretrainSettings, pretrainSteps, TrainConfig.preset(c.preset()).batch(),
+                pretrainSize, pretrainScenes, imageSecs, mclSecs);
         StringBuilder md = new StringBuilder();
         for (String task : tasks) {
             boolean det = task.equals("det");
@@ -120,7 +122,8 @@ public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pre
         o.put("checkpoint_every", pretrainSteps);
         o.put("keep_checkpoints", 1);
         if (fineTune.threads() > 0) o.put("threads", fineTune.threads());
-        return TrainConfig.merge(base, o, "transfer suite");
+        TrainConfig suite = TrainConfig.merge(base, o, "transfer suite");
+        return pretrainSettings.isEmpty() ? suite : TrainConfig.merge(suite, pretrainSettings, "--pretrain-config");
     }
 
     private double pretrain(Path run, int levels, mcl.runtime.train.GraphSource graphs, Progress progress, BooleanSupplier stop)
