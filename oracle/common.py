@@ -180,3 +180,34 @@ def kink_search(run, errors, tol, limit=16, adopt=None):
                 break
         ref, errs = best[1], best[2]
     return ref, errs, total, len(ctx["flip"])
+
+
+def check_training_graph(ours, run_check, tol, extra):
+    """Compares a training graph's outputs (`ours`) with the float64 reference `run_check(ctx)`
+    (ReLU kinks resolved by kink_search; float32 torch as the noise scale), prints one JSON line
+    of worst errors per group (grad, bn, each other output) plus `extra(ref)`, and FAIL lines;
+    returns True when every tensor is within `tol`."""
+    ref32 = run_check(None, "float32")
+    plain = {}
+
+    def errors(ref):
+        plain.update(tensor_errors(ours, ref, ref32))
+        return {k: e for k, (e, _) in plain.items()}
+
+    ref, errs, kinks, flips = kink_search(lambda ctx: run_check(ctx, "float64"), errors, tol)
+    errors(ref)
+    groups = {}
+    for k, (e, _) in plain.items():
+        g = "grad" if k.startswith("grad.") else "bn" if k.endswith(("batch_mean", "batch_var")) else k
+        groups[g] = max(groups.get(g, 0.0), e)
+    worst = max((k for k in plain if k.startswith("grad.")), key=lambda k: plain[k][0])
+    report = {"tensors": len(plain), "within_tol": sum(1 for e, _ in plain.values() if e <= tol),
+              "max_rel_err": groups, "worst_grad": worst, "worst_grad_err": plain[worst][0]}
+    report.update(extra(ref))
+    report.update({"max_torch_f32_err": max(e32 for _, e32 in plain.values()), "tol": tol,
+                   "relu_kink_elements": kinks, "kink_flips_used": flips})
+    print(json.dumps(report))
+    failures = [f"{k}: ours {e:.3g}, torch float32 {e32:.3g}" for k, (e, e32) in plain.items() if e > tol]
+    for f in failures[:30]:
+        print("FAIL", f)
+    return not failures

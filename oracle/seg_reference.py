@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import kink_search, read_safetensors, rel_err, tensor_errors, use_kink_relus  # noqa: E402
+from common import check_training_graph, read_safetensors, rel_err, use_kink_relus  # noqa: E402
 from mcl_reference import BnRecorder, load, make_backbone_fpn  # noqa: E402
 
 STRIDES = (4, 8, 16, 32)
@@ -100,29 +100,9 @@ def run_check(d, dtype, ctx=None):
 
 def check(d, tol):
     ours = read_safetensors(os.path.join(d, "ours.safetensors"))
-    ref32 = run_check(d, torch.float32)
-    plain = {}
-
-    def errors(ref):
-        plain.update(tensor_errors(ours, ref, ref32))
-        return {k: e for k, (e, _) in plain.items()}
-
-    ref, errs, kinks, flips = kink_search(lambda ctx: run_check(d, torch.float64, ctx), errors, tol)
-    errors(ref)
-    groups = {}
-    for k, (e, _) in plain.items():
-        g = "grad" if k.startswith("grad.") else "bn" if k.endswith(("batch_mean", "batch_var")) else k
-        groups[g] = max(groups.get(g, 0.0), e)
-    worst = max((k for k in plain if k.startswith("grad.")), key=lambda k: plain[k][0])
-    print(json.dumps({"tensors": len(plain), "within_tol": sum(1 for e, _ in plain.values() if e <= tol),
-                      "max_rel_err": groups, "worst_grad": worst, "loss": float(ref["loss"]),
-                      "pixel_correct": [float(ours["pixel_correct"].reshape(-1)[0]), float(ref["pixel_correct"])],
-                      "max_torch_f32_err": max(e32 for _, e32 in plain.values()), "tol": tol,
-                      "relu_kink_elements": kinks, "kink_flips_used": flips}))
-    failures = [f"{k}: ours {e:.3g}, torch float32 {e32:.3g}" for k, (e, e32) in plain.items() if e > tol]
-    for f in failures[:30]:
-        print("FAIL", f)
-    return not failures
+    return check_training_graph(ours, lambda ctx, dtype: run_check(d, getattr(torch, dtype), ctx), tol,
+                                lambda ref: {"loss": float(ref["loss"]),
+                                "pixel_correct": [float(ours["pixel_correct"].reshape(-1)[0]), float(ref["pixel_correct"])]})
 
 
 def bilinear(d, tol):

@@ -51,6 +51,20 @@ public final class ManifestParts {
         GraphManifest.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(manifestName).toFile(), manifest);
     }
 
+    /**
+     * The fields a fine-tuning manifest ends with: both graphs' interfaces, every parameter (shape,
+     * init, role, weight_decay) and the training graph's BN batch-statistics outputs.
+     */
+    public static void fineTuneGraphs(ObjectNode m, String trainName, mcl.graph.Graph train, String evalName, mcl.graph.Graph eval,
+                                      List<Nn.BnStats> trainBn) {
+        ObjectNode graphs = m.putObject("graphs");
+        graphs.set(trainName, GraphManifest.describe(train));
+        graphs.set(evalName, GraphManifest.describe(eval));
+        ArrayNode params = m.putArray("parameters");
+        for (Param p : train.params()) parameter(params, p).put("weight_decay", decayed(p));
+        m.putObject("bn_stats").set(trainName, bnStats(trainBn));
+    }
+
     /** The fields every manifest starts with: its format, and the network the graphs were built for. */
     public static ObjectNode header(String format, mcl.graphs.Preset preset) {
         ObjectNode m = GraphManifest.JSON.createObjectNode();

@@ -85,6 +85,17 @@ public final class Autodiff {
         return out;
     }
 
+    /**
+     * Differentiates {@code loss} with respect to every trainable parameter of its graph and adds
+     * each gradient as the graph output "grad.&lt;parameter name&gt;" (the training graphs' convention).
+     */
+    public static void outputParamGradients(Tensor loss) {
+        Graph g = loss.graph();
+        List<mcl.graph.Param> trainable = g.params().stream().filter(mcl.graph.Param::trainable).toList();
+        Map<Tensor, Tensor> grads = gradients(loss, trainable.stream().map(mcl.graph.Param::tensor).toList());
+        for (mcl.graph.Param p : trainable) g.output("grad." + p.name(), grads.get(p.tensor()));
+    }
+
     private static void accumulate(Map<Tensor, Tensor> grads, Tensor x, Tensor gx) {
         grads.merge(x, gx, Elementwise::add);
     }

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import mcl.graph.DType;
 import mcl.graph.Graph;
-import mcl.graph.GraphManifest;
-import mcl.graph.Param;
 import mcl.graph.Tensor;
 import mcl.graph.autodiff.Autodiff;
 import mcl.graph.nn.BnMode;
@@ -92,9 +90,7 @@ public final class DetGraphs {
         g.output(LOSS_CLS, t.cls());
         g.output(LOSS_BOX, t.box());
         g.output(LOSS_CTR, t.ctr());
-        List<Param> trainable = g.params().stream().filter(Param::trainable).toList();
-        Map<Tensor, Tensor> grads = Autodiff.gradients(t.total(), trainable.stream().map(Param::tensor).toList());
-        for (Param p : trainable) g.output("grad." + p.name(), grads.get(p.tensor()));
+        Autodiff.outputParamGradients(t.total());
     }
 
     /** The evaluation graph for {@code batch} images (BN with running statistics). */
@@ -145,12 +141,7 @@ public final class DetGraphs {
             o.put("side", c.size() / DetHead.STRIDES[l]);
             o.put("offset", DetHead.offset(l, c.size()));
         }
-        ObjectNode graphs = m.putObject("graphs");
-        graphs.set(TRAIN, GraphManifest.describe(b.train()));
-        graphs.set(EVAL, GraphManifest.describe(b.eval()));
-        ArrayNode params = m.putArray("parameters");
-        for (Param p : b.train().params()) ManifestParts.parameter(params, p).put("weight_decay", ManifestParts.decayed(p));
-        m.putObject("bn_stats").set(TRAIN, ManifestParts.bnStats(b.trainBn()));
+        ManifestParts.fineTuneGraphs(m, TRAIN, b.train(), EVAL, b.eval(), b.trainBn());
         return m;
     }
 }

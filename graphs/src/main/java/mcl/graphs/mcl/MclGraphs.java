@@ -112,9 +112,7 @@ public final class MclGraphs {
         }
         g.output("loss", total);
         loss.emitStats(g);
-        List<Param> trainable = g.params().stream().filter(Param::trainable).toList();
-        Map<Tensor, Tensor> grads = Autodiff.gradients(total, trainable.stream().map(Param::tensor).toList());
-        for (Param p : trainable) g.output("grad." + p.name(), grads.get(p.tensor()));
+        Autodiff.outputParamGradients(total);
     }
 
     private static void buildTarget(MclConfig cfg, Nn nn) {

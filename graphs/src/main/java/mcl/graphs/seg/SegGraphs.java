@@ -1,6 +1,5 @@
 package mcl.graphs.seg;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -8,8 +7,6 @@ import java.util.List;
 import java.util.Map;
 import mcl.graph.DType;
 import mcl.graph.Graph;
-import mcl.graph.GraphManifest;
-import mcl.graph.Param;
 import mcl.graph.ShapeException;
 import mcl.graph.Tensor;
 import mcl.graph.autodiff.Autodiff;
@@ -68,9 +65,7 @@ public final class SegGraphs {
         Tensor loss = pixelCrossEntropy(logits, labels);
         g.output(LOSS, loss);
         g.output(PIXEL_CORRECT, pixelCorrect(logits, labels));
-        List<Param> trainable = g.params().stream().filter(Param::trainable).toList();
-        Map<Tensor, Tensor> grads = Autodiff.gradients(loss, trainable.stream().map(Param::tensor).toList());
-        for (Param p : trainable) g.output("grad." + p.name(), grads.get(p.tensor()));
+        Autodiff.outputParamGradients(loss);
     }
 
     /** The evaluation graph for {@code batch} images (BN with running statistics). */
@@ -130,12 +125,7 @@ public final class SegGraphs {
         m.put("batch", c.batch());
         m.put("size", c.size());
         m.put("head_channels", c.headChannels());
-        ObjectNode graphs = m.putObject("graphs");
-        graphs.set(TRAIN, GraphManifest.describe(b.train()));
-        graphs.set(EVAL, GraphManifest.describe(b.eval()));
-        ArrayNode params = m.putArray("parameters");
-        for (Param p : b.train().params()) ManifestParts.parameter(params, p).put("weight_decay", ManifestParts.decayed(p));
-        m.putObject("bn_stats").set(TRAIN, ManifestParts.bnStats(b.trainBn()));
+        ManifestParts.fineTuneGraphs(m, TRAIN, b.train(), EVAL, b.eval(), b.trainBn());
         return m;
     }
 }

@@ -44,10 +44,8 @@ public final class FineTune {
     public static TransferResult run(TransferConfig c, Progress progress, boolean evalAtStart, BooleanSupplier stop) {
         long t0 = System.nanoTime();
         Preset preset = Preset.named(c.preset());
-        LabelledScenes train = LabelledScenes.open(c.scenes(), Split.TRAIN, c.pool(), c.size(), c.sceneSeed());
-        LabelledScenes test = c.validation()
-                ? LabelledScenes.open(c.scenes(), Split.TRAIN, c.testScenes(), c.size(), c.validationSeed())
-                : LabelledScenes.open(c.scenes(), Split.TEST, c.testScenes(), c.size(), c.sceneSeed());
+        LabelledScenes train = trainScenes(c);
+        LabelledScenes test = heldOutScenes(c);
         int k = train.numClasses();
         SegConfig sc = c.headChannels() > 0 ? new SegConfig(preset, k, c.batch(), c.size(), c.headChannels())
                 : SegConfig.of(preset, k, c.batch(), c.size());
@@ -58,23 +56,10 @@ public final class FineTune {
         try (FineTuneTrainer trainer = start(c, graphs, Set.of(SegGraphs.LABELS), progress)) {
             SegBatch batch = new SegBatch(c.batch(), c.size());
             double startMiou = evalAtStart ? evaluate(trainer, test, batch).meanIou() : Double.NaN;
-            Schedule lr = Schedule.warmupCosine(c.lr(), 0, c.warmupSteps(), 0.1, c.steps());
-            double[] losses = new double[(int) c.steps()];
-            progress.start(0, c.steps());
-            long start = System.nanoTime();
-            for (long step = 0; step < c.steps(); step++) {
-                if (stop.getAsBoolean()) throw new IllegalStateException("stopped at step " + step + " of " + c.steps());
-                int[] pick = SegBatches.stepIndices(subset, c.batch(), c.seed(), step);
-                SegBatches.fillTrain(train, pick, c.seed(), step, batch);
-                ((FloatBuffer) trainer.input(SegGraphs.IMAGES)).put(0, batch.images());
-                ((LongBuffer) trainer.input(SegGraphs.LABELS)).put(0, batch.labels());
-                double loss = trainer.step(lr.at(step));
-                if (Double.isNaN(loss)) throw new IllegalStateException("fine-tuning diverged at step " + step + " (loss or gradient not finite); lower --lr");
-                losses[(int) step] = loss;
-                double secs = (System.nanoTime() - start) / 1e9;
-                progress.update(step + 1, step * c.batch() / subset.length, loss, (step + 1) * c.batch() / secs, secs / (step + 1) * (c.steps() - step - 1));
-            }
-            progress.finish();
+            double[] losses = train(c, trainer, train, subset, batch, progress, stop, b -> {
+                ((FloatBuffer) trainer.input(SegGraphs.IMAGES)).put(0, b.images());
+                ((LongBuffer) trainer.input(SegGraphs.LABELS)).put(0, b.labels());
+            });
             SegMetrics m = evaluate(trainer, test, batch);
             // The same score on (up to 200 of) the labelled training scenes: tells over- from under-fitting.
             SegMetrics fit = evaluate(trainer, train, Arrays.copyOf(subset, Math.min(subset.length, 200)), batch);
@@ -83,6 +68,44 @@ public final class FineTune {
                     train.classNames(), m.iou(), mean(losses, 0, tenth), mean(losses, losses.length - tenth, losses.length), startMiou, fit.meanIou(),
                     (System.nanoTime() - t0) / 1e9, (c.validation() ? "validation: " : "test: ") + test.describe());
         }
+    }
+
+    /** The pool of labelled training scenes the label fraction is taken of. */
+    public static LabelledScenes trainScenes(TransferConfig c) {
+        return LabelledScenes.open(c.scenes(), Split.TRAIN, c.pool(), c.size(), c.sceneSeed());
+    }
+
+    /** The scenes scored: test scenes (test garments only), or with --validation new scenes of training garments. */
+    public static LabelledScenes heldOutScenes(TransferConfig c) {
+        return c.validation()
+                ? LabelledScenes.open(c.scenes(), Split.TRAIN, c.testScenes(), c.size(), c.validationSeed())
+                : LabelledScenes.open(c.scenes(), Split.TEST, c.testScenes(), c.size(), c.sceneSeed());
+    }
+
+    /**
+     * The SGD loop of every fine-tune: per step a batch of the labelled subset (flipped at random),
+     * {@code feed} copies it (and whatever the task derives from it) into the trainer's inputs,
+     * lr warm-up then cosine to a tenth. Returns the loss of every step.
+     */
+    public static double[] train(TransferConfig c, FineTuneTrainer trainer, LabelledScenes scenes, int[] subset, SegBatch batch, Progress progress,
+                                 BooleanSupplier stop, java.util.function.Consumer<SegBatch> feed) {
+        Schedule lr = Schedule.warmupCosine(c.lr(), 0, c.warmupSteps(), 0.1, c.steps());
+        double[] losses = new double[(int) c.steps()];
+        progress.start(0, c.steps());
+        long start = System.nanoTime();
+        for (long step = 0; step < c.steps(); step++) {
+            if (stop.getAsBoolean()) throw new IllegalStateException("stopped at step " + step + " of " + c.steps());
+            int[] pick = SegBatches.stepIndices(subset, c.batch(), c.seed(), step);
+            SegBatches.fillTrain(scenes, pick, c.seed(), step, batch);
+            feed.accept(batch);
+            double loss = trainer.step(lr.at(step));
+            if (Double.isNaN(loss)) throw new IllegalStateException("fine-tuning diverged at step " + step + " (loss or gradient not finite); lower --lr");
+            losses[(int) step] = loss;
+            double secs = (System.nanoTime() - start) / 1e9;
+            progress.update(step + 1, step * c.batch() / subset.length, loss, (step + 1) * c.batch() / secs, secs / (step + 1) * (c.steps() - step - 1));
+        }
+        progress.finish();
+        return losses;
     }
 
     /**

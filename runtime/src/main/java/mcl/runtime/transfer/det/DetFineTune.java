@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -12,12 +11,10 @@ import mcl.data.scenes.LabelledScenes;
 import mcl.data.scenes.Scene;
 import mcl.data.scenes.SegBatch;
 import mcl.data.scenes.SegBatches;
-import mcl.data.scenes.Split;
 import mcl.graph.OnnxExport;
 import mcl.graphs.Preset;
 import mcl.graphs.det.DetConfig;
 import mcl.graphs.det.DetGraphs;
-import mcl.runtime.optim.Schedule;
 import mcl.runtime.progress.Progress;
 import mcl.runtime.transfer.FineTune;
 import mcl.runtime.transfer.FineTuneGraphs;
@@ -43,10 +40,8 @@ public final class DetFineTune {
     public static DetResult run(TransferConfig c, Progress progress, boolean evalAtStart, BooleanSupplier stop, Path out) throws IOException {
         long t0 = System.nanoTime();
         Preset preset = Preset.named(c.preset());
-        LabelledScenes train = LabelledScenes.open(c.scenes(), Split.TRAIN, c.pool(), c.size(), c.sceneSeed());
-        LabelledScenes test = c.validation()
-                ? LabelledScenes.open(c.scenes(), Split.TRAIN, c.testScenes(), c.size(), c.validationSeed())
-                : LabelledScenes.open(c.scenes(), Split.TEST, c.testScenes(), c.size(), c.sceneSeed());
+        LabelledScenes train = FineTune.trainScenes(c);
+        LabelledScenes test = FineTune.heldOutScenes(c);
         int k = train.numClasses() - 1; // no background class in detection
         DetConfig dc = c.headChannels() > 0 ? new DetConfig(preset, k, c.batch(), c.size(), c.headChannels()) : DetConfig.of(preset, k, c.batch(), c.size());
         DetGraphs.Built built = DetGraphs.build(dc);
@@ -58,22 +53,8 @@ public final class DetFineTune {
         try (FineTuneTrainer trainer = FineTune.start(c, graphs, Set.of(), progress)) {
             SegBatch batch = new SegBatch(c.batch(), c.size());
             BoxApScores start = evalAtStart ? evaluate(trainer, decoder, test, batch, null).scores() : nanScores();
-            Schedule lr = Schedule.warmupCosine(c.lr(), 0, c.warmupSteps(), 0.1, c.steps());
-            double[] losses = new double[(int) c.steps()];
-            progress.start(0, c.steps());
-            long begin = System.nanoTime();
-            for (long step = 0; step < c.steps(); step++) {
-                if (stop.getAsBoolean()) throw new IllegalStateException("stopped at step " + step + " of " + c.steps());
-                int[] pick = SegBatches.stepIndices(subset, c.batch(), c.seed(), step);
-                SegBatches.fillTrain(train, pick, c.seed(), step, batch);
-                fill(trainer, batch, targets.batch(assign(train, targets, batch)));
-                double loss = trainer.step(lr.at(step));
-                if (Double.isNaN(loss)) throw new IllegalStateException("fine-tuning diverged at step " + step + " (loss or gradient not finite); lower --lr");
-                losses[(int) step] = loss;
-                double secs = (System.nanoTime() - begin) / 1e9;
-                progress.update(step + 1, step * c.batch() / subset.length, loss, (step + 1) * c.batch() / secs, secs / (step + 1) * (c.steps() - step - 1));
-            }
-            progress.finish();
+            double[] losses = FineTune.train(c, trainer, train, subset, batch, progress, stop,
+                    b -> fill(trainer, b, targets.batch(assign(train, targets, b))));
             Evaluation e = evaluate(trainer, decoder, test, batch, out);
             int tenth = Math.max(1, losses.length / 10);
             DetResult r = new DetResult(c.init(), c.labels(), subset.length, c.seed(), c.steps(), e.scores(), start,
