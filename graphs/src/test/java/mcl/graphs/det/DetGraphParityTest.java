@@ -29,8 +29,8 @@ import mcl.graph.ops.Reduce;
 import mcl.graphs.Preset;
 import mcl.graphs.nets.ResNet;
 import mcl.tensors.HostTensor;
-import mcl.tensors.SafeTensors;
 import mcl.testing.Oracle;
+import mcl.testing.OracleCase;
 import mcl.testing.OrtHarness;
 import mcl.testing.TestWeights;
 import org.junit.jupiter.api.Test;
@@ -97,10 +97,7 @@ class DetGraphParityTest {
         config.put("size", size);
         var strides = config.putArray("strides");
         for (int s : DetHead.STRIDES) strides.add(s);
-        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        SafeTensors.write(dir.resolve("weights.safetensors"), weights, Map.of());
-        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
-        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        OracleCase.write(dir, config, Map.of("weights", weights, "inputs", inputs, "ours", ours));
         keep("det_" + preset + "_" + batch + "_" + size);
         Oracle.run("det_reference.py", "check", dir.toString());
     }
@@ -144,9 +141,7 @@ class DetGraphParityTest {
         config.put("size", size);
         var strides = config.putArray("strides");
         for (int s : DetHead.STRIDES) strides.add(s);
-        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
-        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        OracleCase.write(dir, config, Map.of("inputs", inputs, "ours", ours));
         Oracle.run("det_reference.py", "loss", dir.toString());
     }
 
@@ -181,9 +176,7 @@ class DetGraphParityTest {
         Map<String, HostTensor> ours = OrtHarness.run(OnnxExport.toModel(g), feed);
         ObjectNode config = GraphManifest.JSON.createObjectNode();
         config.put("groups", groups);
-        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
-        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        OracleCase.write(dir, config, Map.of("inputs", inputs, "ours", ours));
         Oracle.run("det_reference.py", "groupnorm", dir.toString());
     }
 

@@ -1,12 +1,12 @@
 package mcl.graphs.mcl;
 
+import mcl.testing.OracleCase;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import mcl.graph.GraphManifest;
 import mcl.tensors.HostTensor;
-import mcl.tensors.SafeTensors;
 
 /**
  * The files `oracle/mcl_reference.py check DIR` reads: config.json (the network and loss of
@@ -34,10 +34,6 @@ public final class ReferenceCase {
         config.put("temperature", cfg.temperature());
         var w = config.putArray("level_weights");
         for (double x : cfg.levelWeights()) w.add(x);
-        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        SafeTensors.write(dir.resolve("weights.safetensors"), onlineWeights, Map.of());
-        SafeTensors.write(dir.resolve("target_weights.safetensors"), targetWeights, Map.of());
-        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
-        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        OracleCase.write(dir, config, Map.of("weights", onlineWeights, "target_weights", targetWeights, "inputs", inputs, "ours", ours));
     }
 }

@@ -29,8 +29,8 @@ import mcl.graphs.Preset;
 import mcl.testing.TestWeights;
 import mcl.graphs.nets.ResNet;
 import mcl.tensors.HostTensor;
-import mcl.tensors.SafeTensors;
 import mcl.testing.Oracle;
+import mcl.testing.OracleCase;
 import mcl.testing.OrtHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,10 +84,7 @@ class SegGraphParityTest {
         config.put("fpn_channels", cfg.preset().fpnChannels());
         config.put("head_channels", cfg.headChannels());
         config.put("num_classes", classes);
-        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        SafeTensors.write(dir.resolve("weights.safetensors"), weights, Map.of());
-        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
-        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        OracleCase.write(dir, config, Map.of("weights", weights, "inputs", inputs, "ours", ours));
         if (System.getenv("MCL_KEEP") != null) {
             Path keep = Path.of(System.getenv("MCL_KEEP"), "seg_" + preset + "_" + batch + "_" + size);
             Files.createDirectories(keep);
@@ -118,9 +115,7 @@ class SegGraphParityTest {
         Map<String, HostTensor> ours = OrtHarness.run(OnnxExport.toModel(g), inputs);
         ObjectNode config = GraphManifest.JSON.createObjectNode();
         config.put("factor", factor);
-        GraphManifest.JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        SafeTensors.write(dir.resolve("inputs.safetensors"), inputs, Map.of());
-        SafeTensors.write(dir.resolve("ours.safetensors"), ours, Map.of());
+        OracleCase.write(dir, config, Map.of("inputs", inputs, "ours", ours));
         Oracle.run("seg_reference.py", "bilinear", dir.toString());
     }
 
