@@ -1,0 +1,138 @@
+package mcl.runtime.probe;
+
+import java.util.stream.IntStream;
+
+/**
+ * Multinomial logistic regression on frozen features, the classifier of the linear and dense
+ * probes: features standardised with the training set's mean and deviation, a little L2, full-batch
+ * gradient descent with momentum from zero weights. Deterministic: no sampling, and the gradient
+ * is summed over fixed chunks in a fixed order, so the result does not depend on the thread count.
+ */
+public final class SoftmaxRegression {
+    private static final double LR = 0.5;
+    private static final double MOMENTUM = 0.9;
+    private static final double DECAY = 1e-4;
+    private static final int CHUNKS = 16;
+
+    private final int classes;
+    private final int dim;
+    private final double[] mean;
+    private final double[] std;
+    /** [classes][dim + 1], last column the bias. */
+    private final double[][] w;
+    private final double finalLoss;
+
+    private SoftmaxRegression(int classes, int dim, double[] mean, double[] std, double[][] w, double finalLoss) {
+        this.classes = classes;
+        this.dim = dim;
+        this.mean = mean;
+        this.std = std;
+        this.w = w;
+        this.finalLoss = finalLoss;
+    }
+
+    /** Fits on {@code n} samples held row-major in {@code x} ([n * dim]) with labels {@code y} in 0..classes-1. */
+    public static SoftmaxRegression fit(float[] x, int[] y, int dim, int classes, int iterations) {
+        int n = y.length;
+        if ((long) n * dim != x.length) throw new IllegalArgumentException(x.length + " feature values are not " + n + " samples of " + dim);
+        if (n == 0) throw new IllegalArgumentException("no training samples");
+        double[] mean = new double[dim];
+        double[] std = new double[dim];
+        for (int i = 0; i < n; i++) for (int j = 0; j < dim; j++) mean[j] += x[i * dim + j];
+        for (int j = 0; j < dim; j++) mean[j] /= n;
+        for (int i = 0; i < n; i++) for (int j = 0; j < dim; j++) std[j] += sq(x[i * dim + j] - mean[j]);
+        for (int j = 0; j < dim; j++) std[j] = Math.sqrt(std[j] / n) + 1e-6;
+        float[] xs = new float[x.length];
+        for (int i = 0; i < n; i++) for (int j = 0; j < dim; j++) xs[i * dim + j] = (float) ((x[i * dim + j] - mean[j]) / std[j]);
+        double[][] w = new double[classes][dim + 1];
+        double[][] vel = new double[classes][dim + 1];
+        double loss = Double.NaN;
+        for (int it = 0; it < iterations; it++) {
+            double[][][] parts = new double[CHUNKS][][];
+            double[] losses = new double[CHUNKS];
+            IntStream.range(0, CHUNKS).parallel().forEach(c -> {
+                double[][] grad = new double[classes][dim + 1];
+                double[] p = new double[classes];
+                double l = 0;
+                for (int i = (int) ((long) n * c / CHUNKS), end = (int) ((long) n * (c + 1) / CHUNKS); i < end; i++) {
+                    logits(w, xs, i * dim, dim, p);
+                    softmaxInPlace(p);
+                    l -= Math.log(Math.max(p[y[i]], 1e-300));
+                    p[y[i]] -= 1;
+                    for (int k = 0; k < classes; k++) {
+                        double g = p[k];
+                        double[] gk = grad[k];
+                        for (int j = 0; j < dim; j++) gk[j] += g * xs[i * dim + j];
+                        gk[dim] += g;
+                    }
+                }
+                parts[c] = grad;
+                losses[c] = l;
+            });
+            loss = 0;
+            for (int c = 0; c < CHUNKS; c++) loss += losses[c] / n;
+            for (int k = 0; k < classes; k++) {
+                for (int j = 0; j <= dim; j++) {
+                    double g = 0;
+                    for (int c = 0; c < CHUNKS; c++) g += parts[c][k][j];
+                    g = g / n + (j < dim ? DECAY * w[k][j] : 0);
+                    vel[k][j] = MOMENTUM * vel[k][j] - LR * g;
+                    w[k][j] += vel[k][j];
+                }
+            }
+        }
+        return new SoftmaxRegression(classes, dim, mean, std, w, loss);
+    }
+
+    /** Fits on samples given as rows. */
+    public static SoftmaxRegression fit(float[][] x, int[] y, int classes, int iterations) {
+        int dim = x[0].length;
+        float[] flat = new float[x.length * dim];
+        for (int i = 0; i < x.length; i++) System.arraycopy(x[i], 0, flat, i * dim, dim);
+        return fit(flat, y, dim, classes, iterations);
+    }
+
+    /** Class scores (logits) of one sample, standardised as the training set was. */
+    public double[] logits(float[] x, int offset) {
+        float[] s = new float[dim];
+        for (int j = 0; j < dim; j++) s[j] = (float) ((x[offset + j] - mean[j]) / std[j]);
+        double[] p = new double[classes];
+        logits(w, s, 0, dim, p);
+        return p;
+    }
+
+    /** The arg-max class (ties to the lower class). */
+    public int predict(float[] x, int offset) {
+        double[] z = logits(x, offset);
+        int best = 0;
+        for (int k = 1; k < classes; k++) if (z[k] > z[best]) best = k;
+        return best;
+    }
+
+    public int classes() { return classes; }
+
+    /** Mean cross-entropy on the training set at the last iteration. */
+    public double finalLoss() { return finalLoss; }
+
+    private static void logits(double[][] w, float[] x, int offset, int dim, double[] out) {
+        for (int k = 0; k < w.length; k++) {
+            double[] wk = w[k];
+            double z = wk[dim];
+            for (int j = 0; j < dim; j++) z += wk[j] * x[offset + j];
+            out[k] = z;
+        }
+    }
+
+    private static void softmaxInPlace(double[] p) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : p) max = Math.max(max, v);
+        double sum = 0;
+        for (int k = 0; k < p.length; k++) {
+            p[k] = Math.exp(p[k] - max);
+            sum += p[k];
+        }
+        for (int k = 0; k < p.length; k++) p[k] /= sum;
+    }
+
+    private static double sq(double v) { return v * v; }
+}
