@@ -9,17 +9,24 @@ import java.util.Map;
 import mcl.checkpoints.CheckpointReader;
 import mcl.data.scenes.FashionMnist;
 import mcl.data.scenes.Garments;
+import mcl.data.scenes.LabelledScenes;
 import mcl.data.scenes.Split;
 import mcl.graphs.Preset;
+import mcl.graphs.probe.DenseFeatureGraph;
 import mcl.runtime.probe.FrozenFeatures;
 import mcl.runtime.probe.KnnProbe;
 import mcl.runtime.probe.LinearProbe;
+import mcl.runtime.probe.SegProbe;
+import mcl.runtime.transfer.FineTune;
+import mcl.runtime.transfer.TransferConfig;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
 /**
  * `mcl probe`: how good are the frozen features? k-NN (k = 20, cosine, T = 0.07) or a linear
- * classifier on average-pooled C5 features of single Fashion-MNIST garments, train -> test, top-1.
+ * classifier on average-pooled C5 features of single Fashion-MNIST garments, train -> test, top-1;
+ * or the dense probe, a linear per-pixel classifier on the FPN levels of Fashion-MNIST scenes,
+ * scored by mIoU and pixel accuracy on held-out scenes (the fine-tuning benchmark's scenes).
  */
 final class ProbeCommand implements Command {
     private final PrintStream out;
@@ -28,33 +35,35 @@ final class ProbeCommand implements Command {
 
     public String name() { return "probe"; }
 
-    public String summary() { return "score frozen features: k-NN or linear top-1 on Fashion-MNIST garments (from a run, checkpoint or random init)"; }
+    public String summary() { return "score frozen features: k-NN or linear top-1 on garments, or per-pixel mIoU on scenes (from a run, checkpoint or random init)"; }
 
     public Options options() {
         return new Options()
                 .addOption(Main.flag("init", "RUN|CKPT|random", "the backbone: a pre-training run or checkpoint folder (online encoder), or random (default)"))
-                .addOption(Main.flag("task", "knn|linear", "knn: weighted k-NN, k = 20, cosine, T = 0.07 (default); linear: logistic regression"))
+                .addOption(Main.flag("task", "knn|linear|seg", "knn: weighted k-NN, k = 20, cosine, T = 0.07 (default); linear: logistic regression; "
+                        + "seg: a linear per-pixel classifier on P2-P5 (each upsampled to 1/4, concatenated), mIoU on held-out scenes"))
                 .addOption(Main.flag("preset", "NAME", "the network, for --init random (a checkpoint names its own; default tiny)"))
-                .addOption(Main.flag("train", "N", "training garments, the first N of the training split (default 10000)"))
-                .addOption(Main.flag("test", "N", "test garments, the first N of the test split (default 2000)"))
+                .addOption(Main.flag("train", "N", "training garments, the first N of the training split (default 10000); seg: training scenes (default 500)"))
+                .addOption(Main.flag("test", "N", "test garments, the first N of the test split (default 2000); seg: held-out scenes (default 500)"))
                 .addOption(Main.flag("seed", "S", "seed of the random initialisation (default 0)"))
                 .addOption(Main.flag("threads", "N", "ONNX Runtime threads (default: all cores)"))
                 .addOption(Main.flag("fashion-mnist", "DIR", "the Fashion-MNIST files (default " + FashionMnist.DEBIAN_DIR + ", Debian dataset-fashion-mnist)"))
-                .addOption(Main.flag("validation", null, "score on validation garments (the last --test of the training split) "
-                        + "instead of the test split: compare settings on these, never on the test split"))
+                .addOption(Main.flag("validation", null, "score on validation garments (the last --test of the training split) or, for seg, "
+                        + "validation scenes (training garments, another seed) instead of the test split: compare settings on these, never on the test split"))
                 .addOption(Main.flag("json", null, "print one JSON object"));
     }
 
     public int run(CommandLine cl) throws Exception {
         String task = cl.getOptionValue("task", "knn");
-        if (!task.equals("knn") && !task.equals("linear")) {
-            throw new UsageException("--task " + task + ": valid tasks are knn and linear (the dense seg probe is not built yet)");
+        if (!task.equals("knn") && !task.equals("linear") && !task.equals("seg")) {
+            throw new UsageException("--task " + task + ": valid tasks are knn, linear and seg");
         }
         String init = cl.getOptionValue("init", "random");
         if (!init.equals("random") && !Files.isDirectory(Path.of(init))) {
             throw new UsageException("--init " + init + ": no such run or checkpoint folder; give one, or random");
         }
         Preset preset = Preset.named(init.equals("random") ? cl.getOptionValue("preset", "tiny") : CheckpointReader.open(Path.of(init)).preset());
+        if (task.equals("seg")) return seg(cl, init, preset);
         int nTrain = Main.intFlag(cl, "train", 10_000);
         int nTest = Main.intFlag(cl, "test", 2_000);
         int threads = Main.intFlag(cl, "threads", 0);
@@ -89,6 +98,42 @@ final class ProbeCommand implements Command {
         } else {
             out.printf("%s top-1 %.2f%% (%s, %s preset, C5 average-pooled features; %d training and %d %s garments; %.0f s)%n",
                     task, 100 * top1, init, preset.name(), nTrain, nTest, validation ? "validation" : "test", secs);
+        }
+        return 0;
+    }
+
+    /** The dense probe on the segmentation benchmark's scenes (training pool, and test or validation scenes). */
+    private int seg(CommandLine cl, String init, Preset preset) throws Exception {
+        int nTrain = Main.intFlag(cl, "train", 500);
+        int nTest = Main.intFlag(cl, "test", 500);
+        if (nTrain < 1 || nTest < 1) throw new UsageException("--train and --test must be at least 1 scene");
+        boolean validation = cl.hasOption("validation");
+        TransferConfig tc = TransferConfig.defaults(preset.name()).withValidation(validation);
+        String scenes = cl.hasOption("fashion-mnist") ? "fashion-scenes:" + cl.getOptionValue("fashion-mnist") : tc.scenes();
+        tc = tc.withScenes(scenes, Math.max(tc.pool(), nTrain), nTest);
+        long t0 = System.nanoTime();
+        LabelledScenes train = FineTune.trainScenes(tc);
+        LabelledScenes test = FineTune.heldOutScenes(tc);
+        Map<String, float[]> w = FrozenFeatures.weights(init, preset, DenseFeatureGraph.build(preset, 1, preset.imageSize()), Main.intFlag(cl, "seed", 0));
+        SegProbe.Result r = SegProbe.run(SegProbe.frozen(preset, w, Main.intFlag(cl, "threads", 0)), train, nTrain, test, nTest,
+                SegProbe.MAX_PIXELS, SegProbe.ITERATIONS);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        String features = "P2-P5 bilinear to 1/4 and concatenated, eval-mode BN";
+        if (cl.hasOption("json")) {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("task", "seg").put("miou", r.miou()).put("pixel_acc", r.pixelAcc()).put("init", init).put("preset", preset.name())
+                    .put("features", features).put("scenes", train.describe()).put("train", nTrain).put("test", nTest)
+                    .put("train_pixels", r.trainPixels()).put("classifier_loss", r.finalLoss())
+                    .put("scored_on", validation ? "validation" : "test").put("seconds", secs);
+            var iou = o.putArray("iou");
+            for (double v : r.iou()) {
+                if (Double.isNaN(v)) iou.addNull();
+                else iou.add(v);
+            }
+            out.println(o);
+        } else {
+            out.printf("seg mIoU %.4f, pixel accuracy %.2f%% (%s, %s preset, %s; %d training and %d %s scenes of %d px; %.0f s)%n",
+                    r.miou(), 100 * r.pixelAcc(), init, preset.name(), features, nTrain, nTest, validation ? "validation" : "test", train.side(), secs);
         }
         return 0;
     }
