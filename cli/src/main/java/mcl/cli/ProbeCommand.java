@@ -45,6 +45,7 @@ final class ProbeCommand implements Command {
                 .addOption(Main.flag("preset", "NAME", "the network, for --init random (a checkpoint names its own; default tiny)"))
                 .addOption(Main.flag("train", "N", "training garments, the first N of the training split (default 10000); seg: training scenes (default 500)"))
                 .addOption(Main.flag("test", "N", "test garments, the first N of the test split (default 2000); seg: held-out scenes (default 500)"))
+                .addOption(Main.flag("size", "PX", "seg: scene side, a multiple of 32 (default: the preset's input size, as the fine-tuning benchmark)"))
                 .addOption(Main.flag("seed", "S", "seed of the random initialisation (default 0)"))
                 .addOption(Main.flag("threads", "N", "ONNX Runtime threads (default: all cores)"))
                 .addOption(Main.flag("fashion-mnist", "DIR", "the Fashion-MNIST files (default " + FashionMnist.DEBIAN_DIR + ", Debian dataset-fashion-mnist)"))
@@ -110,7 +111,13 @@ final class ProbeCommand implements Command {
         boolean validation = cl.hasOption("validation");
         TransferConfig tc = TransferConfig.defaults(preset.name()).withValidation(validation);
         String scenes = cl.hasOption("fashion-mnist") ? "fashion-scenes:" + cl.getOptionValue("fashion-mnist") : tc.scenes();
-        tc = tc.withScenes(scenes, Math.max(tc.pool(), nTrain), nTest);
+        int size = Main.intFlag(cl, "size", tc.size());
+        try {
+            Preset.checkImageSize(size);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--size " + size + ": " + e.getMessage());
+        }
+        tc = tc.withScenes(scenes, size, Math.max(tc.pool(), nTrain), nTest);
         long t0 = System.nanoTime();
         LabelledScenes train = FineTune.trainScenes(tc);
         LabelledScenes test = FineTune.heldOutScenes(tc);
@@ -122,7 +129,7 @@ final class ProbeCommand implements Command {
         if (cl.hasOption("json")) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("task", "seg").put("miou", r.miou()).put("pixel_acc", r.pixelAcc()).put("init", init).put("preset", preset.name())
-                    .put("features", features).put("scenes", train.describe()).put("train", nTrain).put("test", nTest)
+                    .put("features", features).put("scenes", train.describe()).put("size", train.side()).put("train", nTrain).put("test", nTest)
                     .put("train_pixels", r.trainPixels()).put("classifier_loss", r.finalLoss())
                     .put("scored_on", validation ? "validation" : "test").put("seconds", secs);
             var iou = o.putArray("iou");

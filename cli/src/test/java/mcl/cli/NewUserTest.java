@@ -201,6 +201,8 @@ class NewUserTest {
         assertTrue(v.get("top1").asDouble() > 0.3, v.toString());
         assertEquals(2, main.run("probe", "--train", "59950", "--test", "100", "--validation"));
         assertTrue(err.toString().contains("exceeds its 60000"), err.toString());
+        assertEquals(2, main.run("probe", "--task", "seg", "--size", "50"));
+        assertTrue(err.toString().contains("--size 50: image size 50 is not a positive multiple of 32"), err.toString());
         assertEquals(2, main.run("probe", "--task", "segment"));
         assertTrue(err.toString().contains("valid tasks are knn, linear and seg"), err.toString());
         out.reset();

@@ -54,8 +54,8 @@ public record TransferConfig(String preset, String init, String which, double la
                 d.warmupSteps, d.pool, d.testScenes, d.scenes, d.sceneSeed, d.threads, d.headChannels, d.rescale, d.validation);
     }
 
-    /** Another scene set, training pool and held-out set size. */
-    public TransferConfig withScenes(String scenes, int pool, int testScenes) {
+    /** Another scene set, scene side, training pool and held-out set size. */
+    public TransferConfig withScenes(String scenes, int size, int pool, int testScenes) {
         return new TransferConfig(preset, init, which, labels, steps, seed, batch, size, lr, momentum, weightDecay, warmupSteps, pool,
                 testScenes, scenes, sceneSeed, threads, headChannels, rescale, validation);
     }
