@@ -11,21 +11,27 @@ import mcl.data.RgbImage;
 /**
  * Fashion-MNIST (or MNIST) images from an IDX3 file, gzipped or not: 28x28 greyscale,
  * replicated to RGB. The whole file is held in memory (47 MB for the 60k training images).
+ * The last {@value #HELD_OUT} images are left out: they are the probes' validation garments
+ * (`mcl probe --validation`, the probe during pre-training), which pre-training must not see.
  */
 public final class FashionMnistSource implements ImageSource {
     /** Debian's dataset-fashion-mnist location. */
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
     private static final int IDX3_MAGIC = 2051;
+    /** Images at the end of the file that pre-training does not see (the probes' validation garments). */
+    public static final int HELD_OUT = 2000;
 
     private final Path file;
     private final int count;
+    private final int total;
     private final int rows;
     private final int cols;
     private final byte[] pixels;
 
-    private FashionMnistSource(Path file, int count, int rows, int cols, byte[] pixels) {
+    private FashionMnistSource(Path file, int total, int rows, int cols, byte[] pixels) {
         this.file = file;
-        this.count = count;
+        this.total = total;
+        this.count = total > HELD_OUT ? total - HELD_OUT : total;
         this.rows = rows;
         this.cols = cols;
         this.pixels = pixels;
@@ -86,5 +92,8 @@ public final class FashionMnistSource implements ImageSource {
     }
 
     @Override
-    public String describe() { return "Fashion-MNIST " + file + " (" + count + " images, " + cols + "x" + rows + ")"; }
+    public String describe() {
+        return "Fashion-MNIST " + file + " (" + count + " images, " + cols + "x" + rows
+                + (count < total ? "; the last " + (total - count) + " held out as the probes' validation garments" : "") + ")";
+    }
 }
