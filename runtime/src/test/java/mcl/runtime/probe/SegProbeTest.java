@@ -1,12 +1,10 @@
 package mcl.runtime.probe;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
-import java.util.concurrent.ForkJoinPool;
 import mcl.data.scenes.LabelledScenes;
 import mcl.data.scenes.Split;
 import org.junit.jupiter.api.Test;
@@ -97,22 +95,5 @@ class SegProbeTest {
         assertEquals(1, SegProbe.blockLabel(map, 4, 2, 1, 0, 4), "two 3s and two 1s: the lower");
         assertEquals(0, SegProbe.blockLabel(map, 4, 2, 1, 1, 4));
         assertEquals(0, SegProbe.blockLabel(map, 4, 4, 0, 0, 4), "whole map: six 0s, five 1s");
-    }
-
-    @Test
-    void theClassifierDoesNotDependOnTheThreadCount() throws Exception {
-        SplittableRandom r = new SplittableRandom(4);
-        int n = 300;
-        int dim = 5;
-        float[] x = new float[n * dim];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % 3;
-            for (int j = 0; j < dim; j++) x[i * dim + j] = (float) (r.nextGaussian() + (j == y[i] ? 1.5 : 0));
-        }
-        SoftmaxRegression many = SoftmaxRegression.fit(x, y, dim, 3, 60);
-        SoftmaxRegression one = new ForkJoinPool(1).submit(() -> SoftmaxRegression.fit(x, y, dim, 3, 60)).get();
-        assertEquals(many.finalLoss(), one.finalLoss(), 0.0);
-        for (int i = 0; i < n; i++) assertArrayEquals(many.logits(x, i * dim), one.logits(x, i * dim), 0.0);
     }
 }
