@@ -13,6 +13,7 @@ import mcl.graphs.Preset;
 import mcl.graphs.mcl.MatchMode;
 import mcl.graphs.mcl.MclConfig;
 import mcl.graphs.mcl.MclGraphs;
+import mcl.runtime.train.TrainConfig;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
@@ -38,7 +39,7 @@ final class GraphsCommand implements Command {
                 .addOption(Main.flag("mode", "M", "level matching mode a|b|c|d (default a)"))
                 .addOption(Main.flag("batch", "B", "images per view (default: the preset's)"))
                 .addOption(Main.flag("size", "H", "input size in pixels, a multiple of 32 (default: the preset's)"))
-                .addOption(Main.flag("temperature", "T", "InfoNCE temperature (default 1.0)"));
+                .addOption(Main.flag("temperature", "T", "InfoNCE temperature (default: the preset's recipe, as `mcl pretrain`: tiny 0.2, r18/r50 1.0)"));
     }
 
     public int run(CommandLine cl) throws Exception {
@@ -52,15 +53,13 @@ final class GraphsCommand implements Command {
         MatchMode mode = MatchMode.parse(cl.getOptionValue("mode", "a"));
         int[] montages = DataConfig.defaultMontages(batch, levels);
         MclConfig cfg = MclConfig.of(preset, levels, mode, batch, size, montages);
-        if (cl.hasOption("temperature")) {
-            double t;
-            try {
-                t = Double.parseDouble(cl.getOptionValue("temperature"));
-            } catch (NumberFormatException e) {
-                throw new UsageException("--temperature needs a number, got '" + cl.getOptionValue("temperature") + "'");
-            }
-            cfg = new MclConfig(preset, levels, mode, batch, size, montages, t, cfg.levelWeights());
+        double t;
+        try {
+            t = cl.hasOption("temperature") ? Double.parseDouble(cl.getOptionValue("temperature")) : TrainConfig.preset(preset.name()).temperature();
+        } catch (NumberFormatException e) {
+            throw new UsageException("--temperature needs a number, got '" + cl.getOptionValue("temperature") + "'");
         }
+        cfg = new MclConfig(preset, levels, mode, batch, size, montages, t, cfg.levelWeights());
         MclGraphs.Built built = MclGraphs.write(cfg, out);
         Graph forward = BackboneFpn.graph(preset, BnMode.EVAL, batch, size);
         Files.write(out.resolve(FORWARD), OnnxExport.toModel(forward).toByteArray());

@@ -58,7 +58,7 @@ final class PretrainCommand implements Command {
 
     public String name() { return "pretrain"; }
 
-    public String summary() { return "pre-train a backbone with MCL (default: the tiny preset on synthetic images, a few minutes on a CPU)"; }
+    public String summary() { return "pre-train a backbone with MCL (default: the tiny preset on Fashion-MNIST garments, a few minutes on a CPU)"; }
 
     public Options options() { return options(TrainConfig.preset("tiny")); }
 

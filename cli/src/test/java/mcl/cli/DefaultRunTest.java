@@ -52,7 +52,10 @@ class DefaultRunTest {
         List<Double> probes = rows.stream().filter(r -> r.has("probe_knn_top1")).map(r -> r.get("probe_knn_top1").asDouble()).toList();
         assertEquals(List.of(50L, 100L, 150L, 200L, 250L, 300L), rows.stream().filter(r -> r.has("probe_knn_top1")).map(r -> r.get("step").asLong()).toList());
         assertTrue(probes.stream().allMatch(p -> p > 0.2 && p <= 1), "k-NN top-1 far above chance (0.1): " + probes);
-        System.out.println("default run k-NN top-1 every 50 steps: " + probes);
+        double init = rows.get(0).get("probe_knn_top1_init").asDouble();
+        System.out.println("default run k-NN top-1 at step 0 and every 50 steps: " + init + " " + probes);
+        // The tiny recipe was tuned for this (BENCHMARKS.md): 75.6 % -> 77-78 % over the last three probes.
+        assertTrue((probes.get(3) + probes.get(4) + probes.get(5)) / 3 > init, "the probe rises over the default run: " + init + " -> " + probes);
     }
 
     private static JsonNode parse(String line) {

@@ -14,8 +14,8 @@ public record Preset(String name, ResNet.Variant backbone, int fpnChannels, int 
     /** The paper: ResNet-50, FPN 256, 224 px, 4 levels, projector 2048/256. */
     public static final Preset R50 = new Preset("r50", ResNet.R50, 256, 224, 4, 32, 2048, 256);
     public static final Preset R18 = new Preset("r18", ResNet.R18, 256, 224, 4, 32, 2048, 256);
-    /** Narrow ResNet-10, 64 px, 3 levels: a few hundred steps take minutes on 2 CPU cores. */
-    public static final Preset TINY = new Preset("tiny", ResNet.R10_W16, 64, 64, 3, 16, 256, 64);
+    /** Narrow ResNet-10, 64 px, 3 levels, batch 64: a few hundred steps take minutes on 2 CPU cores. */
+    public static final Preset TINY = new Preset("tiny", ResNet.R10_W16, 64, 64, 3, 64, 256, 64);
 
     private static final Map<String, Preset> ALL = List.of(R50, R18, TINY).stream()
             .collect(Collectors.toMap(Preset::name, p -> p, (a, b) -> a, java.util.LinkedHashMap::new));

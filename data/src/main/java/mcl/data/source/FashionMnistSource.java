@@ -37,6 +37,11 @@ public final class FashionMnistSource implements ImageSource {
         this.pixels = pixels;
     }
 
+    /** Whether {@code dir} holds train-images-idx3-ubyte(.gz). */
+    public static boolean available(Path dir) {
+        return Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"));
+    }
+
     /** Opens {@code dir}'s train-images-idx3-ubyte(.gz), or an IDX3 file given directly. */
     public static FashionMnistSource open(Path dirOrFile) {
         Path file = dirOrFile;

@@ -25,6 +25,11 @@ public final class Sources {
         if (lower.equals("fashion-scenes") || lower.startsWith("fashion-scenes:")) return SceneImageSource.open(spec);
         if (lower.equals("fashion-mnist") || lower.startsWith("fashion-mnist:")) {
             int colon = spec.indexOf(':');
+            if (colon < 0 && !FashionMnistSource.available(FashionMnistSource.DEBIAN_DIR)) {
+                // The tiny preset's default: a fresh machine still runs, on built-in images, and says why.
+                Warnings.warn("no Fashion-MNIST in " + FashionMnistSource.DEBIAN_DIR + " (apt-get install dataset-fashion-mnist); pre-training on synthetic images instead");
+                return synthetic("synthetic");
+            }
             return FashionMnistSource.open(colon < 0 ? FashionMnistSource.DEBIAN_DIR : Path.of(spec.substring(colon + 1)));
         }
         Path p = Path.of(spec);
