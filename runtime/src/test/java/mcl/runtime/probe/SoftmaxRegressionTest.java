@@ -33,6 +33,14 @@ class SoftmaxRegressionTest {
     }
 
     @Test
+    void choleskyFactorsByHand() {
+        // [[4, 2], [2, 3]] = L L^T with L = [[2, 0], [1, sqrt 2]].
+        double[][] l = SoftmaxRegression.cholesky(new double[][] {{4, 0}, {2, 3}});
+        assertArrayEquals(new double[] {2, 0}, l[0], 1e-12);
+        assertArrayEquals(new double[] {1, Math.sqrt(2)}, l[1], 1e-12);
+    }
+
+    @Test
     void manyCorrelatedFeaturesDoNotMakeItDiverge() {
         // 256 near-copies of one feature: the curvature is ~256 times that of one feature, where a fixed step of 0.5 diverged.
         int n = 600;
