@@ -136,7 +136,7 @@ public record TrainConfig(String preset, String data, String graphs, long seed, 
     /**
      * The loss of embeddings that tell images apart no better than chance: every tile's
      * cross-entropy over the B targets is ln(B), each direction scales it by 2T, the level weights
-     * sum to 1, and the two views' directions add up: 4 T ln(B) (11.09 for tiny's B = 16, T = 1).
+     * sum to 1, and the two views' directions add up: 4 T ln(B) (3.33 for tiny's B = 64, T = 0.2).
      * Each unweighted per-level loss has the same chance level.
      */
     public double chanceLoss() { return 4 * temperature * Math.log(batch); }
