@@ -40,11 +40,12 @@ class MclGraphParityTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0} mode={1} L={2} size={3}")
-    @CsvSource({"tiny, a, 1, 64", "tiny, a, 4, 64", "tiny, b, 1, 64", "tiny, b, 4, 64", "r18, a, 1, 64", "r18, a, 2, 64", "r18, b, 1, 64", "r18, b, 4, 64", "r18, a, 4, 64"})
-    void matchesThePytorchReference(String preset, String mode, int levels, int size) throws Exception {
+    @ParameterizedTest(name = "{0} mode={1} L={2} size={3} T={4}")
+    @CsvSource({"tiny, a, 1, 64, 1.0", "tiny, a, 4, 64, 1.0", "tiny, b, 1, 64, 1.0", "tiny, b, 4, 64, 1.0", "tiny, a, 3, 64, 0.2",
+            "r18, a, 1, 64, 1.0", "r18, a, 2, 64, 1.0", "r18, b, 1, 64, 1.0", "r18, b, 4, 64, 1.0", "r18, a, 4, 64, 1.0"})
+    void matchesThePytorchReference(String preset, String mode, int levels, int size, double temperature) throws Exception {
         Oracle.require();
-        writeCase(dir, preset, mode, levels, size);
+        writeCase(dir, preset, mode, levels, size, temperature);
         Oracle.run("mcl_reference.py", "check", dir.toString());
     }
 
@@ -55,12 +56,18 @@ class MclGraphParityTest {
      * exported models online_train.onnx and target_forward.onnx. MCL_KEEP=DIR keeps a copy.
      */
     static void writeCase(Path dir, String preset, String mode, int levels, int size) throws Exception {
+        writeCase(dir, preset, mode, levels, size, 1.0);
+    }
+
+    /** As above at InfoNCE temperature T (the tiny preset's recipe uses 0.2). */
+    static void writeCase(Path dir, String preset, String mode, int levels, int size, double temperature) throws Exception {
         // BN1d of the level-0 predictor normalises over B samples: with B = 4 float32 rounding is
         // amplified ~1e4 times by the backward pass (PyTorch's own float32 error reaches 2.5e-2).
         int batch = 16;
         int[] montages = new int[levels];
         for (int l = 0; l < levels; l++) montages[l] = (int) Math.ceil(batch / Math.min(Math.pow(4, l), 32));
-        MclConfig cfg = MclConfig.of(Preset.named(preset), levels, MatchMode.parse(mode), batch, size, montages);
+        MclConfig base = MclConfig.of(Preset.named(preset), levels, MatchMode.parse(mode), batch, size, montages);
+        MclConfig cfg = new MclConfig(base.preset(), levels, base.mode(), batch, size, montages, temperature, base.levelWeights());
         MclGraphs.Built built = MclGraphs.build(cfg);
         SplittableRandom rng = new SplittableRandom(levels * 31L + mode.hashCode());
 
