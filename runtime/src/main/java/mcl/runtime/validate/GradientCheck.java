@@ -19,12 +19,17 @@ import mcl.tensors.HostTensor;
  * its reductions), which turns into an absolute error of up to 2 * EPS_LOSS * |L| / (2h) in the
  * difference quotient; NOISE is four times that. RTOL = 2e-2 covers the O(h^2) truncation error
  * of central differences; a wrong rule is off by O(1) (a lost factor, a sign, a transpose). When
- * an entry fails at h it is retried at h / 10, so a ReLU kink inside [x-h, x+h] does not raise a
- * false alarm.
+ * an entry fails at h it is retried at h / 10 with RETRY_RTOL = 0.1, so ReLU kinks inside
+ * [x-h, x+h] do not raise a false alarm: a stem conv weight moves every activation of the batch,
+ * and at batch 64 and T = 0.2 (the tiny preset) enough of them cross a kink at h / 10 to bend the
+ * quotient by 4.5 % (measured; the same graph agrees with PyTorch autograd in MclGraphParityTest).
+ * 0.1 still fails a factor of 2 (a relative difference of 0.5). A smaller h would not do: its
+ * rounding noise hides such errors in small entries.
  */
 final class GradientCheck {
     static final double EPS_LOSS = 1e-6;
     static final double RTOL = 2e-2;
+    static final double RETRY_RTOL = 0.1;
     static final double H = 1e-2;
 
     record Entry(String param, int index, double analytic, double numeric, double step, boolean ok) {
@@ -60,7 +65,9 @@ final class GradientCheck {
         HostTensor x = base.get(param);
         float x0 = x.floats()[index];
         Entry last = null;
-        for (double h : new double[] {H * Math.max(1, Math.abs(x0)), H / 10 * Math.max(1, Math.abs(x0))}) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            double h = (attempt == 0 ? H : H / 10) * Math.max(1, Math.abs(x0));
+            double rtol = attempt == 0 ? RTOL : RETRY_RTOL;
             float up = (float) (x0 + h);
             float down = (float) (x0 - h);
             double lUp = loss(ort, base, param, index, up);
@@ -68,7 +75,7 @@ final class GradientCheck {
             double step = (double) up - down;
             double numeric = (lUp - lDown) / step;
             double noise = 4 * 2 * EPS_LOSS * Math.max(Math.abs(lUp), Math.abs(lDown)) / step;
-            boolean ok = Math.abs(numeric - analytic) <= RTOL * Math.max(Math.abs(analytic), Math.abs(numeric)) + noise;
+            boolean ok = Math.abs(numeric - analytic) <= rtol * Math.max(Math.abs(analytic), Math.abs(numeric)) + noise;
             last = new Entry(param, index, analytic, numeric, h, ok);
             if (ok) break;
         }
