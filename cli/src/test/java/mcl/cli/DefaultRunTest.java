@@ -54,8 +54,9 @@ class DefaultRunTest {
         assertTrue(probes.stream().allMatch(p -> p > 0.2 && p <= 1), "k-NN top-1 far above chance (0.1): " + probes);
         double init = rows.get(0).get("probe_knn_top1_init").asDouble();
         System.out.println("default run k-NN top-1 at step 0 and every 50 steps: " + init + " " + probes);
-        // The tiny recipe was tuned for this (BENCHMARKS.md): 75.6 % -> 77-78 % over the last three probes.
-        assertTrue((probes.get(3) + probes.get(4) + probes.get(5)) / 3 > init, "the probe rises over the default run: " + init + " -> " + probes);
+        // The tiny recipe was tuned for this (BENCHMARKS.md): 76.6 % -> 78.3-78.8 % over the last three
+        // probes, 2 points where one reading's standard error is 0.9.
+        assertTrue((probes.get(3) + probes.get(4) + probes.get(5)) / 3 > init + 0.01, "the probe rises over the default run: " + init + " -> " + probes);
     }
 
     private static JsonNode parse(String line) {
