@@ -87,7 +87,7 @@ class PretrainCommandTest {
     @Test
     void previewWritesAPng() throws Exception {
         Path png = dir.resolve("p.png");
-        assertEquals(0, main.run("preview", "--data", "synthetic:32", "--out", png.toString(), "--seed", "3"), err.toString());
+        assertEquals(0, main.run("preview", "--data", "synthetic:64", "--out", png.toString(), "--seed", "3"), err.toString());
         assertTrue(ImageIO.read(png.toFile()).getHeight() > 64);
         assertEquals(2, main.run("preview", "--out", png.toString()));
         assertTrue(err.toString().contains("--data is required"), err.toString());
