@@ -5,17 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import mcl.checkpoints.CheckpointReader;
 import mcl.data.scenes.FashionMnist;
 import mcl.data.scenes.Garments;
 import mcl.data.scenes.LabelledScenes;
 import mcl.data.scenes.Split;
 import mcl.graphs.Preset;
-import mcl.graphs.probe.DenseFeatureGraph;
-import mcl.runtime.probe.FrozenFeatures;
-import mcl.runtime.probe.KnnProbe;
-import mcl.runtime.probe.LinearProbe;
+import mcl.runtime.probe.Probes;
 import mcl.runtime.probe.SegProbe;
 import mcl.runtime.transfer.FineTune;
 import mcl.runtime.transfer.TransferConfig;
@@ -83,12 +79,7 @@ final class ProbeCommand implements Command {
         Garments test = validation ? train.last(nTest) : new Garments(FashionMnist.load(dir, Split.TEST), preset.imageSize());
         nTest = Math.min(nTest, test.size());
         long t0 = System.nanoTime();
-        Map<String, float[]> w = FrozenFeatures.weights(init, preset, preset.imageSize(), Main.intFlag(cl, "seed", 0));
-        float[][] ftr = FrozenFeatures.extract(preset, w, preset.imageSize(), threads, nTrain, train::write);
-        float[][] fte = FrozenFeatures.extract(preset, w, preset.imageSize(), threads, nTest, test::write);
-        int[] ytr = labels(train, nTrain);
-        int[] yte = labels(test, nTest);
-        double top1 = task.equals("knn") ? KnnProbe.accuracy(ftr, ytr, fte, yte, 10, 20, 0.07) : LinearProbe.accuracy(ftr, ytr, fte, yte, 10, 300);
+        double top1 = Probes.garments(task, init, preset, Main.intFlag(cl, "seed", 0), threads, train, nTrain, test, nTest);
         double secs = (System.nanoTime() - t0) / 1e9;
         if (cl.hasOption("json")) {
             ObjectNode o = new ObjectMapper().createObjectNode();
@@ -119,13 +110,10 @@ final class ProbeCommand implements Command {
         }
         tc = tc.withScenes(scenes, size, Math.max(tc.pool(), nTrain), nTest);
         long t0 = System.nanoTime();
+        SegProbe.Result r = Probes.scenes(init, preset, Main.intFlag(cl, "seed", 0), Main.intFlag(cl, "threads", 0), tc, nTrain, nTest);
         LabelledScenes train = FineTune.trainScenes(tc);
-        LabelledScenes test = FineTune.heldOutScenes(tc);
-        Map<String, float[]> w = FrozenFeatures.weights(init, preset, DenseFeatureGraph.build(preset, 1, preset.imageSize()), Main.intFlag(cl, "seed", 0));
-        SegProbe.Result r = SegProbe.run(SegProbe.frozen(preset, w, Main.intFlag(cl, "threads", 0)), train, nTrain, test, nTest,
-                SegProbe.MAX_PIXELS, SegProbe.ITERATIONS);
         double secs = (System.nanoTime() - t0) / 1e9;
-        String features = "P2-P5 bilinear to 1/4 and concatenated, eval-mode BN";
+        String features = Probes.DENSE_FEATURES;
         if (cl.hasOption("json")) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("task", "seg").put("miou", r.miou()).put("pixel_acc", r.pixelAcc()).put("init", init).put("preset", preset.name())
@@ -143,11 +131,5 @@ final class ProbeCommand implements Command {
                     r.miou(), 100 * r.pixelAcc(), init, preset.name(), features, nTrain, nTest, validation ? "validation" : "test", train.side(), secs);
         }
         return 0;
-    }
-
-    private static int[] labels(Garments g, int n) {
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) y[i] = g.label(i);
-        return y;
     }
 }

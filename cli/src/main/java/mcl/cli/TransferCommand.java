@@ -73,8 +73,10 @@ final class TransferCommand implements Command {
                 .addOption(Main.flag("pretrain-size", "PX", "--suite: pre-training input side (default: the preset's)"))
                 .addOption(Main.flag("levels", "L", "--suite: levels of the MCL pre-training (default: the preset's)"))
                 .addOption(Main.flag("seeds", "N", "--suite: fine-tuning seeds per cell (default 3)"))
+                .addOption(Main.flag("pretrain-seeds", "N", "--suite: pre-training seeds, each an image-level and an MCL arm (default 2)"))
+                .addOption(Main.flag("no-probes", null, "--suite: skip the frozen probes (dense probe, k-NN) of every init"))
                 .addOption(Main.flag("suite-labels", "LIST", "--suite: label fractions (default 1%,10%)"))
-                .addOption(Main.flag("pretrain-scenes", "N", "--suite: unlabelled training scenes for pre-training (default 10000)"))
+                .addOption(Main.flag("pretrain-scenes", "N", "--suite: pre-train on N unlabelled training scenes (default: the preset's data; tiny: single garments)"))
                 .addOption(Main.flag("pretrain-config", "FILE", "--suite: JSON object of pre-training settings over the preset's, "
                         + "for both arms (e.g. {\"temperature\": 0.2, \"base_lr\": 4})"))
                 .addOption(Main.flag("suite-tasks", "LIST", "--suite: fine-tuning tasks compared, seg and/or det (default seg,det; det at lr "
@@ -94,8 +96,9 @@ final class TransferCommand implements Command {
             List<Double> labels = new ArrayList<>();
             for (String s : cl.getOptionValue("suite-labels", "1%,10%").split(",")) labels.add(parse(() -> TransferConfig.parseLabels(s)));
             TransferSuite suite = parse(() -> new TransferSuite(c, Main.intFlag(cl, "pretrain-steps", 600), Main.intFlag(cl, "pretrain-size", p.imageSize()),
-                    Main.intFlag(cl, "levels", p.levels()), Main.intFlag(cl, "seeds", 3), labels, Main.intFlag(cl, "pretrain-scenes", 10_000),
-                    List.of(cl.getOptionValue("suite-tasks", "seg,det").split(",")), TransferConfig.DET_LR, pretrainSettings(cl)));
+                    Main.intFlag(cl, "levels", p.levels()), Main.intFlag(cl, "pretrain-seeds", 2), Main.intFlag(cl, "seeds", 3), labels,
+                    Main.intFlag(cl, "pretrain-scenes", 0), List.of(cl.getOptionValue("suite-tasks", "seg,det").split(",")), TransferConfig.DET_LR,
+                    pretrainSettings(cl), !cl.hasOption("no-probes")));
             Path dir = Path.of(cl.getOptionValue("out", "runs/transfer-suite"));
             out.println("transfer suite in " + dir.toAbsolutePath() + " (finished pieces in it are reused)");
             String table;
@@ -107,6 +110,7 @@ final class TransferCommand implements Command {
                 String stem = t.equals("det") ? "det-suite" : "suite";
                 out.println(t + ": table " + dir.resolve(stem + ".md") + ", chart " + dir.resolve(stem + ".png") + ", runs " + dir.resolve(stem + ".json"));
             }
+            if (suite.probes()) out.println("probes: " + dir.resolve("probes.md") + (suite.tasks().contains("seg") ? ", goal: " + dir.resolve("goal.md") : ""));
             return 0;
         }
         if (task.equals("det")) return detect(cl, c, progress);

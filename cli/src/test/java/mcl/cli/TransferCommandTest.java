@@ -92,6 +92,9 @@ class TransferCommandTest {
         assertEquals(Main.USAGE, main.run("transfer", "--suite", "--pretrain-config", dir.resolve("bad.json").toString()));
         assertTrue(err.toString().contains("temperature"), "the closest setting is named: " + err);
         err.reset();
+        assertEquals(Main.USAGE, main.run("transfer", "--suite", "--pretrain-seeds", "0"));
+        assertTrue(err.toString().contains("--pretrain-seeds and --seeds must be at least 1"), err.toString());
+        err.reset();
         assertEquals(Main.USAGE, main.run("transfer", "--suite", "--suite-tasks", "seg,pose"));
         assertTrue(err.toString().contains("suite tasks are seg and det"), err.toString());
         err.reset();

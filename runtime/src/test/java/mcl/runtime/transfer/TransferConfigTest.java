@@ -24,8 +24,8 @@ class TransferConfigTest {
     @Test
     void labelledScenesAreTheFractionOfThePoolAndAtLeastOne() {
         TransferConfig d = TransferConfig.defaults("tiny");
-        assertEquals(50, d.withLabels(0.01).labelledScenes());
-        assertEquals(500, d.withLabels(0.10).labelledScenes());
+        assertEquals(500, d.withLabels(0.01).labelledScenes());
+        assertEquals(5000, d.withLabels(0.10).labelledScenes());
         assertEquals(1, d.withLabels(1e-6).labelledScenes());
     }
 }
