@@ -75,6 +75,32 @@ class TransferCommandTest {
     }
 
     @Test
+    void suitePreTrainsEverySeedFineTunesEveryArmAndContinuesWhereItStopped() throws Exception {
+        Path suite = dir.resolve("suite");
+        java.nio.file.Files.writeString(dir.resolve("small.json"), "{\"batch\": 8, \"eval_every\": 0}");
+        String[] args = {"transfer", "--suite", "--suite-tasks", "seg", "--no-probes", "--pretrain-steps", "2", "--pretrain-seeds", "2", "--seeds", "1",
+                "--suite-labels", "100%", "--pretrain-scenes", "16", "--pretrain-config", dir.resolve("small.json").toString(), "--pool", "8",
+                "--test-scenes", "6", "--steps", "2", "--batch", "4", "--threads", "1", "--out", suite.toString()};
+        assertEquals(0, main.run(args), out + "\n" + err);
+        String md = java.nio.file.Files.readString(suite.resolve("suite.md"));
+        for (String series : new String[] {"random init", "image-level (L=1), pre-training seed 1", "MCL (L=3), pre-training seed 1",
+                "image-level (L=1), pre-training seed 2", "MCL (L=3), pre-training seed 2"}) {
+            assertTrue(md.contains("| 100% | " + series + " |"), series + " in\n" + md);
+        }
+        ObjectMapper json = new ObjectMapper();
+        for (int k = 1; k <= 2; k++) {
+            var config = json.readTree(suite.resolve("pretrain-mcl-seed" + k).resolve("config.json").toFile());
+            assertEquals(k, config.get("seed").asInt(), "pre-training seed " + k);
+            assertEquals(3, config.get("levels").asInt());
+            assertEquals(1, json.readTree(suite.resolve("pretrain-image-level-seed" + k).resolve("config.json").toFile()).get("levels").asInt());
+        }
+        out.reset();
+        assertEquals(0, main.run(args), out + "\n" + err);
+        assertTrue(!out.toString().contains(", into " + suite), "the pre-trainings are reused: " + out);
+        assertTrue(!out.toString().contains("fine-tune (seg)"), "every piece is reused: " + out);
+    }
+
+    @Test
     void badFlagsAreExplained() throws Exception {
         assertEquals(Main.USAGE, main.run("transfer", "--labels", "150%"));
         assertTrue(err.toString().contains("1%, 10% or 100%"), err.toString());
