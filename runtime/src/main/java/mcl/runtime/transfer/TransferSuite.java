@@ -90,13 +90,13 @@ public record TransferSuite(TransferConfig fineTune, long pretrainSteps, int pre
                 pretrainSize, pretrainConfig(1, 1).data(), pretrainSeeds, wall);
         StringBuilder md = new StringBuilder();
         List<SuiteProbes.Row> probeRows = probes ? SuiteProbes.run(dir, c, all, pretrainSeeds, progress, stop) : List.of();
-        if (probes) md.append(SuiteProbes.write(dir, probeRows, pretrainNote));
+        if (probes) md.append(SuiteProbes.write(dir, probeRows, pretrainNote)).append("\n");
         for (String task : tasks) {
             boolean det = task.equals("det");
             TransferConfig t = det ? c.withLr(detLr) : c;
             List<SuiteReport.Entry> entries = fineTunes(dir, task, t, all, progress, stop);
             String note = pretrainNote + String.format(Locale.ROOT, " Fine-tuning: %s, %d steps, batch %d, %d px, SGD lr %.3g momentum %.2f wd %.0e, "
-                    + "%d %s scenes, seeds 1..%d.", det ? "FCOS (box AP, COCO definition)" : "Semantic-FPN",
+                    + "%d held-out %s scenes, seeds 1..%d.", det ? "FCOS (box AP, COCO definition)" : "Semantic-FPN",
                     t.steps(), t.batch(), t.size(), t.lr(), t.momentum(), t.weightDecay(), t.testScenes(),
                     t.validation() ? "validation" : "test (test garments only)", seeds);
             String title = (det ? "Transfer: FCOS detection" : "Transfer: Semantic-FPN") + " on Fashion-MNIST scenes (" + c.preset() + ", "
