@@ -18,6 +18,8 @@ import mcl.graph.Graph;
 import mcl.graph.OnnxExport;
 import mcl.graph.ops.Linalg;
 import mcl.graphs.mcl.MclGraphs;
+import mcl.runtime.bench.GradBenchmark;
+import mcl.runtime.bench.ProfileSummary;
 import mcl.runtime.ort.Device;
 import mcl.runtime.ort.DirectBuffers;
 import mcl.runtime.ort.GraphSession;
@@ -61,6 +63,12 @@ final class BenchStep {
         double[] ours = PARTS.stream().mapToDouble(k -> median(m.stream().mapToDouble(x -> x.path(k).asDouble()).toArray())).toArray();
         out.printf("ours: the same step on one fixed batch, no data loading alongside (as the PyTorch side runs) ...%n");
         double[] fixed = fixedBatch(config, reps);
+        MclGraphs.Built built = TrainingGraphs.build(config);
+        ProfileSummary profile = null;
+        if (cl.hasOption("profile")) {
+            out.println("ours: one more step on that batch, profiled by ONNX Runtime ...");
+            profile = profiledStep(config, built, Path.of(cl.getOptionValue("profile")).toAbsolutePath());
+        }
         JsonNode torch = null;
         Path script = Path.of(cl.getOptionValue("oracle", "oracle"), "bench_step.py");
         if (!cl.hasOption("no-torch") && Files.isRegularFile(script)) {
@@ -86,13 +94,16 @@ final class BenchStep {
             out.println(ratioRow("mcl / PyTorch (as mcl pretrain runs)", ours, theirs));
             out.println(ratioRow("mcl fixed batch / PyTorch", fixed, theirs));
         }
-        MclGraphs.Built built = TrainingGraphs.build(config);
         double flops = FlopCount.matrixFlops(built.online()) + 2 * FlopCount.matrixFlops(built.target());
         double gemm = gemmRate(threads);
         out.printf("%nmatrix work per step (convs and matrix products, 2 FLOPs per multiply-add): %.2f GFLOP; "
                 + "achieved: ours %.1f GFLOP/s (fixed batch)%s; ORT's 1024x1024 MatMul on %d thread(s): %.1f GFLOP/s%n",
                 flops / 1e9, flops / fixed[0] / 1e9, torch == null ? "" : String.format(", PyTorch %.1f GFLOP/s", flops / torch.path("step_s").asDouble() / 1e9),
                 threads, gemm / 1e9);
+        if (profile != null) {
+            out.printf("%nonline_train's profile written to %s%n", cl.getOptionValue("profile"));
+            out.print(profile.format(12));
+        }
         deleteTree(dir);
         return 0;
     }
@@ -103,10 +114,7 @@ final class BenchStep {
      */
     private static double[] fixedBatch(TrainConfig config, int reps) throws Exception {
         SessionConfig session = new SessionConfig(Device.parse(config.device()), config.threads(), null);
-        MontageBatch batch;
-        try (ImageSource source = Sources.open(config.data()); BatchLoader loader = new BatchLoader(source, config.dataConfig())) {
-            batch = loader.next();
-        }
+        MontageBatch batch = firstBatch(config);
         double[][] parts = new double[PARTS.size()][reps];
         try (Trainer t = new Trainer(TrainingGraphs.forConfig(config), config.larsSettings(), config.clipNorm(), session)) {
             t.initialise(config.seed());
@@ -122,6 +130,34 @@ final class BenchStep {
         double[] out = new double[PARTS.size()];
         for (int k = 0; k < out.length; k++) out[k] = median(parts[k]);
         return out;
+    }
+
+    /**
+     * Two warm-up steps and one recorded step on one batch with ORT's profiler on; online_train's
+     * profile is moved to {@code target} and its last run summarised per op type and gradient rule.
+     */
+    private static ProfileSummary profiledStep(TrainConfig config, MclGraphs.Built built, Path target) throws Exception {
+        Files.createDirectories(target.getParent());
+        String prefix = target.getParent().resolve("mcl_bench_step").toString();
+        SessionConfig session = new SessionConfig(Device.parse(config.device()), config.threads(), null).withProfiling(prefix);
+        MontageBatch batch = firstBatch(config);
+        long started = System.currentTimeMillis();
+        try (Trainer t = new Trainer(TrainingGraphs.forConfig(config), config.larsSettings(), config.clipNorm(), session)) {
+            t.initialise(config.seed());
+            for (int i = 0; i < 3; i++) t.step(batch, 1e-4, 0.99);
+        }
+        Path written = ProfileSummary.moveWritten(prefix + "_online_train", started, target);
+        try (var rest = Files.list(target.getParent())) { // the target graph's profile is not reported
+            for (Path p : rest.filter(f -> f.getFileName().toString().startsWith("mcl_bench_step_target_forward_")).toList()) Files.deleteIfExists(p);
+        }
+        var tg = GradBenchmark.TrainingGraph.of(built.online());
+        return ProfileSummary.read(written, tg.passOfNode(), tg.ruleOfNode());
+    }
+
+    private static MontageBatch firstBatch(TrainConfig config) throws Exception {
+        try (ImageSource source = Sources.open(config.data()); BatchLoader loader = new BatchLoader(source, config.dataConfig())) {
+            return loader.next();
+        }
     }
 
     /** FLOP/s of one 1024x1024x1024 MatMul in ORT with {@code threads} intra-op threads (median of 7 after 2 warm-ups). */

@@ -46,6 +46,25 @@ public final class GradBenchmark {
 
     /** The training graph and which of its nodes belong to the backward pass. */
     public record TrainingGraph(Graph graph, int forwardNodes) {
+        /**
+         * A graph whose backward nodes were appended after its forward pass: the forward pass ends
+         * with the last node that some output other than a "grad." one depends on.
+         */
+        public static TrainingGraph of(Graph graph) {
+            java.util.Set<Node> forward = new java.util.HashSet<>();
+            java.util.ArrayDeque<Tensor> todo = new java.util.ArrayDeque<>();
+            graph.outputs().forEach((name, t) -> { if (!name.startsWith("grad.")) todo.add(t); });
+            while (!todo.isEmpty()) {
+                Node n = todo.pop().producer();
+                if (n == null || !forward.add(n)) continue;
+                for (Tensor in : n.inputs()) if (in != null) todo.add(in);
+            }
+            List<Node> nodes = graph.nodes();
+            int k = nodes.size();
+            while (k > 0 && !forward.contains(nodes.get(k - 1))) k--;
+            return new TrainingGraph(graph, k);
+        }
+
         /** Node name -> "forward" or "backward". */
         public Map<String, String> passOfNode() {
             Map<String, String> m = new LinkedHashMap<>();
@@ -71,7 +90,9 @@ public final class GradBenchmark {
                     rule = "forward pass";
                 } else {
                     rule = switch (n.op()) {
-                        case CONV -> n.attrs() instanceof mcl.graph.ops.ConvPool.ConvAttrs ? "conv dX, stride 1 (Conv with flipped kernel)" : "conv dW (MatMul per offset / im2col)";
+                        // the dW of strided stems is a conv dilated by the stride; grouped convs are dW's im2col
+                        case CONV -> n.attrs() instanceof mcl.graph.ops.ConvPool.ConvAttrs ca && ca.dilation() == 1
+                                ? "conv dX, stride 1 (Conv with flipped kernel)" : "conv dW (MatMul per offset / im2col)";
                         case CONV_TRANSPOSE -> "conv dX, strided (ConvTranspose)";
                         case MATMUL, GEMM, PAD, CONCAT -> "conv dW (MatMul per offset / im2col)";
                         case REDUCE_SUM -> in0 != null && in0.op() == mcl.graph.Op.MATMUL ? "conv dW (MatMul per offset / im2col)" : "BN backward (closed form), upsample, loss";
@@ -185,14 +206,7 @@ public final class GradBenchmark {
             bindAll(s, g, weights, rng, keep);
             for (int i = 0; i < Math.max(2, c.warmup()) + 1; i++) s.run().close();
         }
-        try (var files = Files.list(dir)) {
-            Path written = files.filter(f -> f.getFileName().toString().startsWith("mcl_bench_profile") && f.toString().endsWith(".json"))
-                    .filter(f -> f.toFile().lastModified() >= started - 1000)
-                    .max(java.util.Comparator.comparingLong(f -> f.toFile().lastModified()))
-                    .orElseThrow(() -> new IOException("ONNX Runtime wrote no profile under " + prefix + "*"));
-            Files.move(written, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return target;
+        return ProfileSummary.moveWritten(prefix, started, target);
     }
 
     /** Weights from the initialisers, images and R uniform in [-1, 1); every output into its own direct buffer. */

@@ -54,6 +54,23 @@ public record ProfileSummary(double runMillis, double kernelMillis, List<Row> by
         return new ProfileSummary((end - start) / 1000.0, total, rows(byOp), rows(byRule));
     }
 
+    /**
+     * Moves the newest profile ORT wrote under {@code prefix} since {@code startedMillis} (it names
+     * the file prefix_date_time.json when the session closes) to {@code target}.
+     */
+    public static Path moveWritten(String prefix, long startedMillis, Path target) throws IOException {
+        Path p = Path.of(prefix).toAbsolutePath();
+        String stem = p.getFileName().toString();
+        try (var files = java.nio.file.Files.list(p.getParent())) {
+            Path written = files.filter(f -> f.getFileName().toString().startsWith(stem + "_") && f.toString().endsWith(".json"))
+                    .filter(f -> f.toFile().lastModified() >= startedMillis - 1000)
+                    .max(Comparator.comparingLong(f -> f.toFile().lastModified()))
+                    .orElseThrow(() -> new IOException("ONNX Runtime wrote no profile under " + prefix + "*"));
+            java.nio.file.Files.move(written, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target;
+    }
+
     /** ORT names a fused node after the node it replaced plus "/Fusion/" (e.g. "MatMul_4/MatmulTransposeFusion/"). */
     private static String ourNode(String name, Map<String, String> known) {
         if (known.containsKey(name)) return name;

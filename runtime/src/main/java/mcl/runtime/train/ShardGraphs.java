@@ -40,12 +40,17 @@ final class ShardGraphs implements AutoCloseable {
     final FloatBuffer gradients;
     private final int levels;
 
+    /** ORT names a profile by prefix and the second it started: one prefix per graph keeps the two sessions' files apart. */
+    private static SessionConfig profiled(SessionConfig session, String graph) {
+        return session.profilePrefix() == null ? session : session.withProfiling(session.profilePrefix() + "_" + graph);
+    }
+
     ShardGraphs(GraphBundle graphs, SessionConfig session, Communicator comm, Weights onlineWeights, Weights targetWeights,
                 Gathered gathered, int shards) {
         levels = graphs.manifest().levels();
-        online = StagedSession.open(graphs.onlineTrain(), session, comm);
+        online = StagedSession.open(graphs.onlineTrain(), profiled(session, "online_train"), comm);
         try {
-            target = StagedSession.open(graphs.targetForward(), session, comm);
+            target = StagedSession.open(graphs.targetForward(), profiled(session, "target_forward"), comm);
         } catch (RuntimeException e) {
             online.close();
             throw e;
