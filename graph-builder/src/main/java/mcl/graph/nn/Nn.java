@@ -79,6 +79,8 @@ public final class Nn {
     public Tensor conv2d(String name, Tensor x, int outChannels, int k, int stride, int pad, Init init) {
         try (var s = g.scope(name)) {
             Tensor w = g.param("weight", init, Role.TRAINABLE, outChannels, x.dim(1), k, k);
+            // Training graphs only: inference exports keep the plain Conv that every runtime knows.
+            if (bnMode == BnMode.TRAIN && ConvPool.runsDense(x, outChannels, k, stride, pad)) return ConvPool.convDense(x, w, pad);
             return ConvPool.conv(x, w, null, stride, pad, 1);
         }
     }

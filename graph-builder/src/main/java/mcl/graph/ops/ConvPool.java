@@ -48,6 +48,51 @@ public final class ConvPool {
         return x.graph().node(Op.CONV, in, a, new Graph.Out(x.dtype(), new long[] {x.dim(0), w.dim(0), ho, wo})).output(0);
     }
 
+    /**
+     * Maps at most this many pixels (H x W) are convolved as one dense product ({@link #convDense})
+     * by training graphs. ORT's CPU Conv runs one matrix product per image, [O, C*k*k] x [C*k*k, H*W]:
+     * at 2x2 those products have 4 columns and ran at a fraction of the GEMM rate (BENCHMARKS.md).
+     */
+    public static final long DENSE_MAX_PIXELS = Long.getLong("mcl.conv.denseMaxPixels", 4);
+
+    /** The largest dense matrix (C*H*W x O*H*W entries, 4 MiB of floats and 8 MiB of constant indices); larger ones were not measured. */
+    static final long DENSE_MAX_ENTRIES = 1 << 20;
+
+    /**
+     * Whether a stride-1, same-size k x k conv (k > 1) from x to {@code outChannels} is cheaper as
+     * one dense product (see {@link #DENSE_MAX_PIXELS}).
+     */
+    public static boolean runsDense(Tensor x, long outChannels, int k, int stride, int pad) {
+        if (k == 1 || stride != 1 || 2 * pad != k - 1 || x.rank() != 4) return false;
+        long hw = x.dim(2) * x.dim(3);
+        return hw <= DENSE_MAX_PIXELS && x.dim(1) * hw * outChannels * hw <= DENSE_MAX_ENTRIES;
+    }
+
+    /**
+     * The same values as {@code conv(x, w, null, 1, pad, 1)} for a same-size conv on a map of a few
+     * pixels, as the linear map it is: x [N, C*H*W] . M [C*H*W, O*H*W], where M holds the kernel
+     * tap that joins input pixel (a, b) to output pixel (i, j), w[o, c, a-i+pad, b-j+pad] (0 where
+     * the tap falls outside the kernel), gathered from w by a constant index. At 2x2 with a 3x3
+     * kernel every pair is joined, so M is all kernel values and the product wastes nothing; the
+     * reshapes around it are free. Gradients follow from MatMul and GatherElements.
+     */
+    public static Tensor convDense(Tensor x, Tensor w, int pad) {
+        long n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
+        if (w.dim(3) != k || k != 2L * pad + 1 || w.dim(1) != c) throw Check.fail(Op.CONV, "the dense form needs a same-size conv (kernel 2 pad + 1)", x, w);
+        long hw = h * wd, zero = o * c * k * k;
+        long[] index = new long[Math.toIntExact(c * hw * o * hw)];
+        int at = 0;
+        for (long ci = 0; ci < c; ci++) for (long a = 0; a < h; a++) for (long b = 0; b < wd; b++) {
+            for (long oi = 0; oi < o; oi++) for (long i = 0; i < h; i++) for (long j = 0; j < wd; j++) {
+                long u = a - i + pad, v = b - j + pad;
+                index[at++] = u < 0 || u >= k || v < 0 || v >= k ? zero : ((oi * c + ci) * k + u) * k + v;
+            }
+        }
+        Tensor taps = Movement.pad(Movement.reshape(w, zero), 0, 1); // the kernel's values and one 0
+        Tensor m = Movement.reshape(Movement.gatherElements(taps, x.graph().constant(index, index.length), 0), c * hw, o * hw);
+        return Movement.reshape(Linalg.matmul(Movement.reshape(x, n, c * hw), m), n, o, h, wd);
+    }
+
     public record ConvTransposeAttrs(int kh, int kw, int stride, int pad, int outputPadding) implements Attrs {
         public void writeTo(NodeProto.Builder n) {
             n.addAttribute(Attrs.ints("kernel_shape", kh, kw));
@@ -175,6 +220,7 @@ public final class ConvPool {
         // (deep, small-spatial layers), summing them over the images would cost more than moving X
         // and dY to channel-major once and letting one Gemm per offset run over all images.
         if (o * c * taps > c * x.dim(2) * x.dim(3) + o * hw) return convWeightGradChannelMajor(gy, x, w, a);
+        if (c <= STEM_MAX_CHANNELS && taps > 1) return convWeightGradAsConv(gy, x, a);
         Tensor g3 = Movement.reshape(gy, n, o, hw);
         if (taps > 1 && c * taps <= IM2COL_MAX_ROWS) {
             Tensor col = Movement.reshape(im2col(x, a, gy.dim(2), gy.dim(3)), n, c * taps, hw); // rows (c, i, j)
@@ -213,6 +259,22 @@ public final class ConvPool {
             }
         }
         return Movement.reshape(Movement.concat(2, perTap), w.shape());
+    }
+
+    /** Convs reading at most this many channels (the RGB stem) take {@link #convWeightGradAsConv}. */
+    static final long STEM_MAX_CHANNELS = 4;
+
+    /**
+     * dL/dW as one convolution with the images as channels and the channels as the batch:
+     * X^T [C, N, H, W] convolved with dY^T [O, N, Ho, Wo] as the kernel, dilated by the forward
+     * stride, is [C, O, k', k'] with dW[o, c, i, j] at (c, o, i, j) (k' > k where the forward stride
+     * never reached the last rows: cut off). For the 3-channel stem this does in one product what
+     * the grouped one-hot im2col did with a 49x copy of the images (BENCHMARKS.md).
+     */
+    static Tensor convWeightGradAsConv(Tensor gy, Tensor x, ConvAttrs a) {
+        Tensor r = conv(Movement.transpose(x, 1, 0, 2, 3), Movement.transpose(gy, 1, 0, 2, 3), null, 1, a.pad(), a.stride());
+        if (r.dim(2) > a.kh() || r.dim(3) > a.kw()) r = Movement.slice(r, new long[] {0, 0}, new long[] {a.kh(), a.kw()}, new int[] {2, 3}, new long[] {1, 1});
+        return Movement.transpose(r, 1, 0, 2, 3);
     }
 
     /** Above this many im2col rows (C * kh * kw) the windows are not gathered (memory: rows x N*Ho*Wo). */

@@ -54,6 +54,13 @@ class GradRulesTest {
         return a;
     }
 
+    private static float[] floats(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+        return a;
+    }
+
     @Test
     void elementwise() {
         GradCheck.check("add_broadcast", F64, (g, x) -> add(x.get(0), x.get(1)), null, new long[] {2, 3, 4}, new long[] {3, 1});
@@ -112,8 +119,44 @@ class GradRulesTest {
                         new long[] {2, 3, size, size}, new long[] {4, 3, c[0], c[0]});
             }
         }
+        // 3 input channels take the stem's dW (one dilated conv); 6 take the per-image products.
+        GradCheck.check("conv_k3s1p1_6ch", F32, (g, x) -> ConvPool.conv(x.get(0), x.get(1), null, 1, 1, 1), null,
+                new long[] {2, 6, 5, 5}, new long[] {4, 6, 3, 3});
+        GradCheck.check("conv_k3s2p1_6ch", F32, (g, x) -> ConvPool.conv(x.get(0), x.get(1), null, 2, 1, 1), null,
+                new long[] {2, 6, 6, 6}, new long[] {4, 6, 3, 3});
         GradCheck.check("conv_bias", F32, (g, x) -> ConvPool.conv(x.get(0), x.get(1), x.get(2), 1, 1, 1), null,
                 new long[] {1, 2, 5, 5}, new long[] {3, 2, 3, 3}, new long[] {3});
+    }
+
+    /** A conv on a map of a few pixels as one dense product, its kernel gathered into a matrix. */
+    @Test
+    void denseConv() {
+        int[][] cases = {{3, 1, 2, 2}, {3, 1, 1, 2}, {5, 2, 2, 1}}; // k, pad, H, W
+        for (int[] c : cases) {
+            GradCheck.check("conv_dense_k" + c[0] + "_" + c[2] + "x" + c[3], F32, (g, x) -> ConvPool.convDense(x.get(0), x.get(1), c[1]), null,
+                    new long[] {3, 2, c[2], c[3]}, new long[] {4, 2, c[0], c[0]});
+        }
+    }
+
+    @Test
+    void denseConvEqualsConv() {
+        Graph g = new Graph("dense");
+        Tensor x = g.input("x", DType.FLOAT, 3, 2, 3, 4); // 12 pixels: convDense is called directly
+        Tensor w = g.input("w", DType.FLOAT, 4, 2, 3, 3);
+        Tensor small = new Graph("shapes").input("small", DType.FLOAT, 3, 2, 2, 2);
+        assertTrue(ConvPool.runsDense(small, 4, 3, 1, 1) && !ConvPool.runsDense(x, 4, 3, 1, 1), "2x2 maps run dense, 3x4 ones do not");
+        assertTrue(!ConvPool.runsDense(small, 4, 3, 2, 1) && !ConvPool.runsDense(small, 4, 3, 1, 0) && !ConvPool.runsDense(small, 4, 1, 1, 0),
+                "strided, shrinking and 1x1 convs keep the plain Conv");
+        Tensor wide = new Graph("shapes").input("wide", DType.FLOAT, 3, 512, 2, 2);
+        assertTrue(!ConvPool.runsDense(wide, 512, 3, 1, 1), "a 2048 x 2048 matrix is past the measured sizes");
+        g.output("plain", ConvPool.conv(x, w, null, 1, 1, 1));
+        g.output("dense", ConvPool.convDense(x, w, 1));
+        var out = mcl.testing.OrtHarness.run(OnnxExport.toModel(g), java.util.Map.of(
+                "x", mcl.tensors.HostTensor.of(floats(3 * 2 * 3 * 4, 1), 3, 2, 3, 4), "w", mcl.tensors.HostTensor.of(floats(4 * 2 * 9, 2), 4, 2, 3, 3)));
+        float[] b = out.get("plain").floats();
+        float[] d = out.get("dense").floats();
+        assertEquals(b.length, d.length);
+        for (int i = 0; i < b.length; i++) assertEquals(b[i], d[i], 1e-5, "element " + i);
     }
 
     @Test
