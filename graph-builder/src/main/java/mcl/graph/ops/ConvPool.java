@@ -55,7 +55,7 @@ public final class ConvPool {
      */
     public static final long DENSE_MAX_PIXELS = Long.getLong("mcl.conv.denseMaxPixels", 4);
 
-    /** The largest dense matrix (C*H*W x O*H*W entries, 4 MiB of floats and 8 MiB of constant indices); larger ones were not measured. */
+    /** The largest dense matrix (C*H*W x O*H*W entries, 4 MiB of floats); larger ones were not measured. */
     static final long DENSE_MAX_ENTRIES = 1 << 20;
 
     /**
@@ -70,26 +70,27 @@ public final class ConvPool {
 
     /**
      * The same values as {@code conv(x, w, null, 1, pad, 1)} for a same-size conv on a map of a few
-     * pixels, as the linear map it is: x [N, C*H*W] . M [C*H*W, O*H*W], where M holds the kernel
-     * tap that joins input pixel (a, b) to output pixel (i, j), w[o, c, a-i+pad, b-j+pad] (0 where
-     * the tap falls outside the kernel), gathered from w by a constant index. At 2x2 with a 3x3
-     * kernel every pair is joined, so M is all kernel values and the product wastes nothing; the
-     * reshapes around it are free. Gradients follow from MatMul and GatherElements.
+     * pixels, as the linear map it is: x [N, C*H*W] . M [C*H*W, O*H*W], where M joins input pixel
+     * (a, b) to output pixel (i, j) by the kernel tap w[o, c, a-i+pad, b-j+pad] (0 where the tap
+     * falls outside the kernel). M is spread from w by a product with a constant 0/1 matrix
+     * [k*k, HW*HW] (exact: each entry is one tap times 1), so the gradient gathers dM back into dW
+     * with the transposed product. At 2x2 with a 3x3 kernel every pixel pair has a tap: the dense
+     * product does no more work than the conv, in one large matrix product instead of one per image.
      */
     public static Tensor convDense(Tensor x, Tensor w, int pad) {
         long n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
         if (w.dim(3) != k || k != 2L * pad + 1 || w.dim(1) != c) throw Check.fail(Op.CONV, "the dense form needs a same-size conv (kernel 2 pad + 1)", x, w);
-        long hw = h * wd, zero = o * c * k * k;
-        long[] index = new long[Math.toIntExact(c * hw * o * hw)];
-        int at = 0;
-        for (long ci = 0; ci < c; ci++) for (long a = 0; a < h; a++) for (long b = 0; b < wd; b++) {
-            for (long oi = 0; oi < o; oi++) for (long i = 0; i < h; i++) for (long j = 0; j < wd; j++) {
-                long u = a - i + pad, v = b - j + pad;
-                index[at++] = u < 0 || u >= k || v < 0 || v >= k ? zero : ((oi * c + ci) * k + u) * k + v;
+        int hw = Math.toIntExact(h * wd);
+        int taps = Math.toIntExact(k * k);
+        float[] spread = new float[taps * hw * hw]; // [tap, input pixel, output pixel]
+        for (int a = 0; a < hw; a++) {
+            for (int i = 0; i < hw; i++) {
+                long u = a / wd - i / wd + pad, v = a % wd - i % wd + pad;
+                if (u >= 0 && u < k && v >= 0 && v < k) spread[(int) ((u * k + v) * hw + a) * hw + i] = 1f;
             }
         }
-        Tensor taps = Movement.pad(Movement.reshape(w, zero), 0, 1); // the kernel's values and one 0
-        Tensor m = Movement.reshape(Movement.gatherElements(taps, x.graph().constant(index, index.length), 0), c * hw, o * hw);
+        Tensor m = Linalg.matmul(Movement.reshape(w, o * c, taps), x.graph().constant(spread, taps, (long) hw * hw)); // [(o, c), (a, i)]
+        m = Movement.reshape(Movement.transpose(Movement.reshape(m, o, c, hw, hw), 1, 2, 0, 3), c * hw, o * hw);
         return Movement.reshape(Linalg.matmul(Movement.reshape(x, n, c * hw), m), n, o, h, wd);
     }
 
