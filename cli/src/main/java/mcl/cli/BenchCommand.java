@@ -42,7 +42,7 @@ final class BenchCommand implements Command, Main.TakesArguments {
                 .addOption(Main.flag("python", "EXE", "interpreter with torch and torchvision (default /usr/bin/python3)"))
                 .addOption(Main.flag("oracle", "DIR", "folder holding bench_grad.py and data_bench.py (default ./oracle)"))
                 .addOption(Main.flag("no-torch", null, "time ours only"))
-                .addOption(Main.flag("data", "SPEC", "bench data: the data source to read"))
+                .addOption(Main.flag("data", "SPEC", "bench data: the data source to read; bench step: the data its pretrain row reads (default: the preset's)"))
                 .addOption(Main.flag("preset", "NAME", "bench step / bench data: the preset, tiny (default), r18 or r50"))
                 .addOption(Main.flag("workers", "N", "bench data: decoding threads (ours) / DataLoader workers (torch) (default 2)"));
     }

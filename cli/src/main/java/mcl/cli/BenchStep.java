@@ -52,10 +52,10 @@ final class BenchStep {
         if (batch < 2 || threads < 1 || reps < 1) throw new UsageException("bench step: --batch must be >= 2, --threads and --reps >= 1");
         Path dir = Files.createTempDirectory("mcl-bench-step");
         var o = preset.toJson().put("steps", reps + 1).put("warmup_steps", 0).put("batch", batch).put("threads", threads)
-                .put("data", "synthetic").put("log_every", 1_000_000).put("checkpoint_every", 1_000_000);
+                .put("data", cl.getOptionValue("data", preset.data())).put("log_every", 1_000_000).put("checkpoint_every", 1_000_000);
         TrainConfig config = TrainConfig.merge(preset, o, "bench step");
-        out.printf("ours: %s preset, batch %d, %d px, %d levels, %d threads: 1 warm-up + %d steps of mcl pretrain ...%n",
-                name, batch, config.size(), config.levels(), threads, reps);
+        out.printf("ours: %s preset, batch %d, %d px, %d levels, %d threads, data %s: 1 warm-up + %d steps of mcl pretrain ...%n",
+                name, batch, config.size(), config.levels(), threads, config.data(), reps);
         TrainLoop.Result r = new PretrainRun(dir, TrainingGraphs::forConfig, new PlainLines(new PrintStream(java.io.OutputStream.nullOutputStream()), 1_000_000),
                 (f, s) -> { }).start(config, () -> false);
         if (r.outcome() != TrainLoop.Outcome.COMPLETED) throw new IllegalStateException("the benchmark run did not complete: " + r.message());

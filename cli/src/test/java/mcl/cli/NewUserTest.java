@@ -178,8 +178,15 @@ class NewUserTest {
         assertTrue(err.toString().contains("usage: mcl data prepare SRC --out DIR"), err.toString());
         err.reset();
         out.reset();
-        assertEquals(0, main.run("bench", "step", "--preset", "tiny", "--reps", "1", "--no-torch"), err.toString());
+        Path profile = dir.resolve("profiles").resolve("step.json");
+        assertEquals(0, main.run("bench", "step", "--preset", "tiny", "--reps", "1", "--no-torch", "--data", "synthetic", "--profile", profile.toString()), err.toString());
         assertTrue(out.toString().contains("| mcl (ONNX Runtime), fixed batch |") && out.toString().contains("target fwd (2 views)"), out.toString());
+        assertTrue(out.toString().contains("data synthetic:"), out.toString());
+        assertTrue(Files.size(profile) > 0 && out.toString().contains("online_train's profile written to " + profile), out.toString());
+        assertTrue(out.toString().contains("forward pass") && out.toString().contains("conv dW"), "the profile is summarised per gradient rule: " + out);
+        try (var left = Files.list(profile.getParent())) {
+            assertEquals(List.of(profile), left.toList(), "only the requested file is left");
+        }
         assertEquals(2, main.run("bench", "data"));
         assertTrue(err.toString().contains("bench data needs --data SPEC"), err.toString());
     }
