@@ -57,6 +57,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    torch.set_flush_denormal(True)  # as mcl's sessions do: subnormals take a slow path on x86
     cfg = dict(PRESETS[a.preset])
     for k in ("batch", "size", "levels"):
         if getattr(a, k):

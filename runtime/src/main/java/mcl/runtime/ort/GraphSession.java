@@ -64,6 +64,10 @@ public final class GraphSession implements GraphRunner {
             String spin = System.getProperty("mcl.ort.spin"); // measurement switch for BENCHMARKS
             if (!config.spin()) opts.addConfigEntry("session.intra_op.allow_spinning", "0");
             else if (spin != null) opts.addConfigEntry("session.intra_op.allow_spinning", spin);
+            // Subnormal floats (below 1.2e-38) take a slow path on x86: after full-LR steps they made
+            // the tiny step 330 ms instead of 241 (BENCHMARKS.md). Flushed to zero they change no
+            // result at float32 precision. -Dmcl.ort.daz=0 keeps them (a measurement switch).
+            opts.addConfigEntry("session.set_denormal_as_zero", System.getProperty("mcl.ort.daz", "1"));
             if (config.device() == Device.CUDA) {
                 try {
                     opts.addCUDA(config.deviceId());
