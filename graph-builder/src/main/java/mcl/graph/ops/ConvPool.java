@@ -52,6 +52,7 @@ public final class ConvPool {
      * Maps at most this many pixels (H x W) are convolved as one dense product ({@link #convDense})
      * by training graphs. ORT's CPU Conv runs one matrix product per image, [O, C*k*k] x [C*k*k, H*W]:
      * at 2x2 those products have 4 columns and ran at a fraction of the GEMM rate (BENCHMARKS.md).
+     * -Dmcl.conv.denseMaxPixels=N changes the limit (0: never), a measurement switch.
      */
     public static final long DENSE_MAX_PIXELS = Long.getLong("mcl.conv.denseMaxPixels", 4);
 
