@@ -273,7 +273,7 @@ public final class ConvPool {
      * never reached the last rows: cut off). For the 3-channel stem this does in one product what
      * the grouped one-hot im2col did with a 49x copy of the images (BENCHMARKS.md).
      */
-    static Tensor convWeightGradAsConv(Tensor gy, Tensor x, ConvAttrs a) {
+    public static Tensor convWeightGradAsConv(Tensor gy, Tensor x, ConvAttrs a) {
         Tensor r = conv(Movement.transpose(x, 1, 0, 2, 3), Movement.transpose(gy, 1, 0, 2, 3), null, 1, a.pad(), a.stride());
         if (r.dim(2) > a.kh() || r.dim(3) > a.kw()) r = Movement.slice(r, new long[] {0, 0}, new long[] {a.kh(), a.kw()}, new int[] {2, 3}, new long[] {1, 1});
         return Movement.transpose(r, 1, 0, 2, 3);

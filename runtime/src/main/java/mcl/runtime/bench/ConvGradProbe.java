@@ -45,7 +45,7 @@ public final class ConvGradProbe {
                 case "sub2" -> Reduce.sum(mcl.graph.ops.Elementwise.sub(x, Reduce.mean(x, true, 0, 2, 3)), false, 0, 1, 2, 3);
                 case "im2colT" -> im2colT(gy, x, k, s, p, o, c, false);
                 case "onehot" -> im2colT(gy, x, k, s, p, o, c, true);
-                case "convT" -> convT(gy, x, k, s, p, o, c);
+                case "convT" -> mcl.graph.ops.ConvPool.convWeightGradAsConv(gy, x, mcl.graph.ops.ConvPool.ConvAttrs.of(k, s, p)); // the stem's rule
                 default -> throw new IllegalArgumentException(v);
             };
             g.output("dw", dw);
@@ -160,19 +160,6 @@ public final class ConvGradProbe {
         Tensor prod = Reduce.sum(Linalg.matmul(Movement.reshape(col, n, k * k * c, ho * ho), gT), false, 0); // [9C, O]
         if (onehot) return Movement.reshape(Movement.transpose(prod, 1, 0), o, c, k, k);
         return Movement.reshape(Movement.transpose(Movement.reshape(prod, k * k, c, o), 2, 1, 0), o, c, k, k);
-    }
-
-    /**
-     * The weight gradient as one convolution: images as channels, channels as the batch. X^T
-     * [C, N, H, W] convolved with dY^T [O, N, Ho, Wo] as the kernel, dilated by the forward stride,
-     * gives [C, O, k', k'] (k' >= k: rows the forward stride never reached are cut off).
-     */
-    static Tensor convT(Tensor gy, Tensor x, int k, int s, int p, long o, long c) {
-        Tensor xt = Movement.transpose(x, 1, 0, 2, 3);
-        Tensor gt = Movement.transpose(gy, 1, 0, 2, 3);
-        Tensor r = mcl.graph.ops.ConvPool.conv(xt, gt, null, 1, p, s); // [C, O, k', k']
-        if (r.dim(2) > k) r = Movement.slice(r, new long[] {0, 0}, new long[] {k, k}, new int[] {2, 3}, new long[] {1, 1});
-        return Movement.transpose(r, 1, 0, 2, 3);
     }
 
     /** Channel-last: one Gemm per offset with the shared axis leading, [K,O]^T x [K,C]. */
