@@ -35,7 +35,7 @@ final class BenchCommand implements Command, Main.TakesArguments {
                 .addOption(Main.flag("model", "NAME", "r18|r50 (ResNet body + FPN, train-mode BN; default r18)"))
                 .addOption(Main.flag("batch", "B", "batch size (default 32; bench data: the preset's)"))
                 .addOption(Main.flag("size", "H", "image size in pixels, a multiple of 32 (default 224)"))
-                .addOption(Main.flag("threads", "T", "intra-op threads of ORT and torch.set_num_threads (default 2)"))
+                .addOption(Main.flag("threads", "T", "intra-op threads of ORT and torch.set_num_threads (default 2; bench step: the preset's, tiny 1, r18/r50 every core)"))
                 .addOption(Main.flag("reps", "N", "timed repetitions (default 5; bench data: timed batches, default 6)"))
                 .addOption(Main.flag("warmup", "N", "untimed warm-up repetitions before them (default 2)"))
                 .addOption(Main.flag("profile", "FILE", "also write ORT's per-node profile of one extra run there and print its top 10"))

@@ -47,7 +47,8 @@ final class BenchStep {
         String name = cl.getOptionValue("preset", "tiny");
         TrainConfig preset = TrainConfig.preset(name);
         int batch = Main.intFlag(cl, "batch", preset.batch());
-        int threads = Main.intFlag(cl, "threads", 2);
+        // As `mcl pretrain` runs the preset (tiny: 1; r18/r50: 0 = every core), and the same count for PyTorch.
+        int threads = Main.intFlag(cl, "threads", preset.threads() > 0 ? preset.threads() : Runtime.getRuntime().availableProcessors());
         int reps = Main.intFlag(cl, "reps", 5);
         if (batch < 2 || threads < 1 || reps < 1) throw new UsageException("bench step: --batch must be >= 2, --threads and --reps >= 1");
         Path dir = Files.createTempDirectory("mcl-bench-step");
