@@ -56,12 +56,14 @@ public final class OnnxExport {
         for (Node n : live) for (Tensor t : n.inputs()) if (t != null) used.add(names.root(t)); // dropped Identities pass theirs on
         for (Node n : live) if (!names.skipped(n)) gp.addNode(nodeProto(n, names, used));
         for (Tensor t : g.outputs().values()) gp.addOutput(valueInfo(t));
+        declareConvWeights(gp, live, names);
         boolean collective = live.stream().anyMatch(n -> n.op() == Op.ALL_REDUCE_SUM);
         if (collective) {
             // The stage splitter declares the values that cross a collective point, so it needs every shape.
             Set<String> declared = new java.util.HashSet<>();
             gp.getInputList().forEach(v -> declared.add(v.getName()));
             gp.getOutputList().forEach(v -> declared.add(v.getName()));
+            gp.getValueInfoList().forEach(v -> declared.add(v.getName()));
             for (Node n : live) {
                 if (names.skipped(n)) continue;
                 for (Tensor t : n.outputs()) {
@@ -77,6 +79,24 @@ public final class OnnxExport {
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(Graph.OPSET));
         if (collective) m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(Op.ALL_REDUCE_SUM.domain).setVersion(1));
         return m.setGraph(gp).build();
+    }
+
+    /**
+     * Declares the shape of every Conv weight that is computed in the graph (the flipped kernels of
+     * input gradients), so a runtime can rewrite convolutions from the model alone: ORT's blocked
+     * (NCHWc) kernels need the weight's channel counts before the first run.
+     */
+    private static void declareConvWeights(GraphProto.Builder gp, List<Node> live, Names names) {
+        Set<String> declared = new java.util.HashSet<>();
+        gp.getInputList().forEach(v -> declared.add(v.getName()));
+        gp.getOutputList().forEach(v -> declared.add(v.getName()));
+        gp.getInitializerList().forEach(t -> declared.add(t.getName()));
+        for (Node n : live) {
+            if (n.op() != Op.CONV || names.skipped(n)) continue;
+            Tensor w = names.root(n.inputs().get(1));
+            String name = names.of(w);
+            if (declared.add(name)) gp.addValueInfo(valueInfo(w).toBuilder().setName(name));
+        }
     }
 
     /** Parameters some node that an output depends on reads, in declaration order. */

@@ -38,20 +38,27 @@ public final class GraphSession implements GraphRunner {
         this.session = session;
     }
 
-    /** Opens a session over serialised ONNX model bytes. */
+    /** Opens a session over serialised ONNX model bytes (on CPU, with its convolutions on blocked kernels: {@link NchwcLowering}). */
     public static GraphSession open(byte[] model, SessionConfig config) {
-        try (OrtSession.SessionOptions opts = options(config)) {
-            return new GraphSession(ENV.createSession(model, opts));
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime could not load the model: " + e.getMessage(), e);
-        }
+        return open(model, config, "the model");
     }
 
     public static GraphSession open(java.nio.file.Path model, SessionConfig config) {
+        byte[] bytes;
+        try {
+            bytes = java.nio.file.Files.readAllBytes(model);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + model + ": " + e.getMessage(), e);
+        }
+        return open(bytes, config, model.toString());
+    }
+
+    private static GraphSession open(byte[] model, SessionConfig config, String what) {
+        byte[] run = config.device() == Device.CPU ? NchwcLowering.forCpu(model) : model;
         try (OrtSession.SessionOptions opts = options(config)) {
-            return new GraphSession(ENV.createSession(model.toString(), opts));
+            return new GraphSession(ENV.createSession(run, opts));
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime could not load " + model + ": " + e.getMessage(), e);
+            throw new IllegalStateException("ONNX Runtime could not load " + what + ": " + e.getMessage(), e);
         }
     }
 
