@@ -46,6 +46,7 @@ public final class ConvGradProbe {
                 case "im2colT" -> im2colT(gy, x, k, s, p, o, c, false);
                 case "onehot" -> im2colT(gy, x, k, s, p, o, c, true);
                 case "convT" -> mcl.graph.ops.ConvPool.convWeightGradAsConv(gy, x, mcl.graph.ops.ConvPool.ConvAttrs.of(k, s, p)); // the stem's rule
+                case "convT16" -> asConvPadded(gy, x, k, s, p, 16); // the same with the images padded to a block multiple
                 default -> throw new IllegalArgumentException(v);
             };
             g.output("dw", dw);
@@ -75,6 +76,20 @@ public final class ConvGradProbe {
                         Arrays.stream(t).min().getAsDouble() * 1e3, sum, g.nodes().size());
             }
         }
+    }
+
+    /** convWeightGradAsConv with zero images appended up to a multiple of {@code multiple} (blocked kernels need it). */
+    static Tensor asConvPadded(Tensor gy, Tensor x, int k, int s, int p, int multiple) {
+        long extra = (multiple - x.dim(0) % multiple) % multiple;
+        Tensor xt = Movement.transpose(x, 1, 0, 2, 3);
+        Tensor gt = Movement.transpose(gy, 1, 0, 2, 3);
+        if (extra > 0) {
+            xt = Movement.pad(xt, 0, 0, 0, 0, 0, extra, 0, 0);
+            gt = Movement.pad(gt, 0, 0, 0, 0, 0, extra, 0, 0);
+        }
+        Tensor r = mcl.graph.ops.ConvPool.conv(xt, gt, null, 1, p, s);
+        if (r.dim(2) > k) r = Movement.slice(r, new long[] {0, 0}, new long[] {k, k}, new int[] {2, 3}, new long[] {1, 1});
+        return Movement.transpose(r, 1, 0, 2, 3);
     }
 
     static Tensor window(Tensor xp, int i, int j, int s, long ho, int axisH) {
