@@ -2,7 +2,7 @@
 forward on both views, online forward+backward of the symmetric multi-level loss, LARS with the
 recipe's exclusions, EMA of the target), on the reference model (mcl_reference.MclReference),
 same preset shapes, batch and thread count. Prints JSON with the median seconds of each part.
-Usage: bench_step.py PRESET [--batch B] [--size H] [--levels L] [--steps N] [--threads T]"""
+Usage: bench_step.py PRESET [--batch B] [--size H] [--levels L] [--steps N] [--warmup W] [--threads T]"""
 import argparse
 import copy
 import json
@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--size", type=int)
     ap.add_argument("--levels", type=int)
     ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=2, help="untimed steps first, as mcl's side runs them")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -76,7 +77,7 @@ def main():
     imgs = [[torch.randn(m[l], 3, H, H, generator=g) for l in range(L)] for _ in range(2)]
     tiles = [[torch.randint(0, B, (m[l] * 4 ** l,), generator=g) for l in range(L)] for _ in range(2)]
     times = {"target_s": [], "online_s": [], "optim_s": [], "ema_s": [], "step_s": []}
-    for step in range(a.steps + 1):
+    for step in range(a.warmup + a.steps):
         t0 = time.perf_counter()
         with torch.no_grad():
             k = [target.target(imgs[v][:1], tiles[v][:1], B) for v in range(2)]
@@ -95,7 +96,7 @@ def main():
             for tp, op in ema_pairs:
                 tp.mul_(0.99).add_(op, alpha=0.01)
         t4 = time.perf_counter()
-        if step > 0:  # the first step is warm-up
+        if step >= a.warmup:
             for key, v in (("target_s", t1 - t0), ("online_s", t2 - t1), ("optim_s", t3 - t2), ("ema_s", t4 - t3), ("step_s", t4 - t0)):
                 times[key].append(v)
     import resource

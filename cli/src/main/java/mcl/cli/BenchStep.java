@@ -43,6 +43,14 @@ final class BenchStep {
 
     private BenchStep() { }
 
+    /**
+     * Steps run before the timed ones, on both sides. ORT plans its memory on the first run and its
+     * arena still grows on the second: r18 batch 8 took 7.8 and 6.7 s for steps 1-2 of a run, then
+     * 4.1-4.4 s (PyTorch's r50 steps settle likewise), so one warm-up step let the slow second
+     * step into medians of few steps.
+     */
+    static final int WARMUP = 2;
+
     static int run(CommandLine cl, PrintStream out) throws Exception {
         String name = cl.getOptionValue("preset", "tiny");
         TrainConfig preset = TrainConfig.preset(name);
@@ -52,15 +60,15 @@ final class BenchStep {
         int reps = Main.intFlag(cl, "reps", 5);
         if (batch < 2 || threads < 1 || reps < 1) throw new UsageException("bench step: --batch must be >= 2, --threads and --reps >= 1");
         Path dir = Files.createTempDirectory("mcl-bench-step");
-        var o = preset.toJson().put("steps", reps + 1).put("warmup_steps", 0).put("batch", batch).put("threads", threads)
+        var o = preset.toJson().put("steps", reps + WARMUP).put("warmup_steps", 0).put("batch", batch).put("threads", threads)
                 .put("data", cl.getOptionValue("data", preset.data())).put("log_every", 1_000_000).put("checkpoint_every", 1_000_000);
         TrainConfig config = TrainConfig.merge(preset, o, "bench step");
-        out.printf("ours: %s preset, batch %d, %d px, %d levels, %d threads, data %s: 1 warm-up + %d steps of mcl pretrain ...%n",
-                name, batch, config.size(), config.levels(), threads, config.data(), reps);
+        out.printf("ours: %s preset, batch %d, %d px, %d levels, %d threads, data %s: %d warm-up + %d steps of mcl pretrain ...%n",
+                name, batch, config.size(), config.levels(), threads, config.data(), WARMUP, reps);
         TrainLoop.Result r = new PretrainRun(dir, TrainingGraphs::forConfig, new PlainLines(new PrintStream(java.io.OutputStream.nullOutputStream()), 1_000_000),
                 (f, s) -> { }).start(config, () -> false);
         if (r.outcome() != TrainLoop.Outcome.COMPLETED) throw new IllegalStateException("the benchmark run did not complete: " + r.message());
-        List<JsonNode> m = MetricsLog.read(dir.resolve(MetricsLog.FILE)).subList(1, reps + 1);
+        List<JsonNode> m = MetricsLog.read(dir.resolve(MetricsLog.FILE)).subList(WARMUP, reps + WARMUP);
         double[] ours = PARTS.stream().mapToDouble(k -> median(m.stream().mapToDouble(x -> x.path(k).asDouble()).toArray())).toArray();
         out.printf("ours: the same step on one fixed batch, no data loading alongside (as the PyTorch side runs) ...%n");
         double[] fixed = fixedBatch(config, reps);
@@ -75,7 +83,7 @@ final class BenchStep {
         if (!cl.hasOption("no-torch") && Files.isRegularFile(script)) {
             out.println("torch: the same step in PyTorch eager ...");
             ProcessBuilder pb = new ProcessBuilder(cl.getOptionValue("python", "/usr/bin/python3"), script.toString(), name, "--batch", "" + batch,
-                    "--steps", "" + reps, "--threads", "" + threads).redirectErrorStream(true);
+                    "--steps", "" + reps, "--warmup", "" + WARMUP, "--threads", "" + threads).redirectErrorStream(true);
             pb.environment().put("OMP_NUM_THREADS", "" + threads);
             Process p = pb.start();
             String all = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -119,7 +127,7 @@ final class BenchStep {
         double[][] parts = new double[PARTS.size()][reps];
         try (Trainer t = new Trainer(TrainingGraphs.forConfig(config), config.larsSettings(), config.clipNorm(), session)) {
             t.initialise(config.seed());
-            t.step(batch, 1e-4, 0.99); // warm-up: ORT plans its memory on the first run
+            for (int i = 0; i < WARMUP; i++) t.step(batch, 1e-4, 0.99);
             for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
                 StepResult r = t.step(batch, 1e-4, 0.99);
