@@ -51,9 +51,11 @@ class NchwcLoweringTest {
         Tensor x = g.input("x", DType.FLOAT, 2, 32, 9, 9);
         g.output("same", ConvPool.conv(x, g.input("w3", DType.FLOAT, 16, 32, 3, 3), null, 1, 1, 1));
         g.output("strided", ConvPool.conv(x, g.input("w3s", DType.FLOAT, 64, 32, 3, 3), null, 2, 1, 1));
-        g.output("pointwise", ConvPool.conv(x, g.input("w1", DType.FLOAT, 32, 32, 1, 1), g.input("b1", DType.FLOAT, 32), 1, 0, 1));
+        g.output("biased", ConvPool.conv(x, g.input("wb", DType.FLOAT, 32, 32, 3, 3), g.input("b", DType.FLOAT, 32), 1, 1, 1));
+        g.output("pointwise", ConvPool.conv(x, g.input("w1", DType.FLOAT, 32, 32, 1, 1), null, 1, 0, 1)); // one GEMM already: left as is
         g.output("dilated", ConvPool.conv(x, g.input("wd", DType.FLOAT, 16, 32, 3, 3), null, 1, 2, 2));
         g.output("odd", ConvPool.conv(x, g.input("wo", DType.FLOAT, 24, 32, 3, 3), null, 1, 1, 1)); // not a block multiple: left as is
+        g.output("whole", ConvPool.conv(x, g.input("wk", DType.FLOAT, 16, 32, 9, 9), null, 1, 0, 1)); // a weight-gradient-sized kernel: left as is
         ModelProto plain = OnnxExport.toModel(g);
         ModelProto lowered = NchwcLowering.lower(plain, block);
         long blocked = lowered.getGraph().getNodeList().stream().filter(n -> n.getDomain().equals(NchwcLowering.DOMAIN) && n.getOpType().equals("Conv")).count();
