@@ -30,7 +30,7 @@ import mcl.onnx.OnnxProto.ValueInfoProto;
  * <p>ORT's own optimiser moves a Conv to these kernels only when its weight is a constant, since it
  * reorders the weight once at load time. In a training graph every weight is fed anew each step
  * (and input gradients convolve with computed, flipped kernels), so all of them ran on the generic
- * im2col + GEMM path, 1.3-4x slower for the channel counts of our presets (BENCHMARKS.md). This
+ * im2col + GEMM path, 1.1-4x slower for the 3x3 and 7x7 convs of our presets (BENCHMARKS.md). This
  * rewrite does in the graph what ORT does at load time: the weight's blocked reorder as Reshape,
  * Transpose, Reshape, and ORT's {@code com.microsoft.nchwc} ReorderInput / Conv / ReorderOutput
  * in place of the Conv. Values are the same up to float summation order.
@@ -74,7 +74,7 @@ public final class NchwcLowering {
     /**
      * Rewrites every Conv with a non-constant weight that the blocked kernels take (one group,
      * output channels a multiple of the block, input channels a multiple of it or fewer than it,
-     * kernel sides from 2 (or 1 by 2) up to {@link #MAX_KERNEL}).
+     * more than one tap, sides up to {@link #MAX_KERNEL}).
      * Returns {@code m} itself when there is none.
      */
     static ModelProto lower(ModelProto m, int block) {
